@@ -1,0 +1,1 @@
+"""Datasets: catalogue of canonical files, checksum-verified fetching, loaders, builders, fixtures."""

@@ -1,0 +1,1 @@
+"""Aggregation over seeds and rendering of tables and figures beside the papers' numbers."""

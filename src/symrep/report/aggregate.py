@@ -1,0 +1,24 @@
+"""Aggregate per-seed results to mean and standard deviation.
+
+Convention: population standard deviation (ddof = 0) by default, as PSCNN's and Nordenfors &
+Flinth's result scripts compute it (`np.std`); `ddof=1` gives the sample standard deviation.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def aggregate(frame: pd.DataFrame, by: list[str], values: list[str], ddof: int = 0) -> pd.DataFrame:
+    """One row per group of `by`: `<v>_mean`, `<v>_std` for each value column, and `n` (runs)."""
+    grouped = frame.groupby(by, sort=False, dropna=False)
+    out = grouped[values].mean().add_suffix("_mean")
+    std = grouped[values].std(ddof=ddof).add_suffix("_std").fillna(0.0)
+    out = out.join(std)
+    out["n"] = grouped.size()
+    return out.reset_index()
+
+
+def mean_std(mean: float, std: float, digits: int = 3) -> str:
+    """The papers' 'mean (std)' cell format."""
+    return f"{mean:.{digits}f} ({std:.{digits}f})"

@@ -1,0 +1,19 @@
+"""Save matplotlib figures as PNG and PDF (non-interactive backend, atomic writes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (backend first)
+
+from symrep.runtime import atomic_path  # noqa: E402
+
+
+def save_figure(fig: "plt.Figure", png: str | Path, pdf: str | Path, dpi: int = 150) -> None:
+    for path, fmt in ((png, "png"), (pdf, "pdf")):
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
