@@ -13,6 +13,11 @@ configfile: "config/config.yaml"
 include: "workflow/common.smk"
 include: "workflow/data.smk"
 include: "workflow/report.smk"
+include: "workflow/latent.smk"
+include: "workflow/ddmnist.smk"
+include: "workflow/medmnist3d.smk"
+include: "workflow/smoke.smk"
+include: "workflow/ensembles.smk"
 
 
 check_datasets(

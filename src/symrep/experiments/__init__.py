@@ -1,0 +1,1 @@
+"""One module per experiment: dataset construction, training tasks and evaluation, built on the shared harness."""

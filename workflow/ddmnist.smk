@@ -1,0 +1,1 @@
+# ddmnist: rules are added with the experiment (see its issue).

@@ -1,0 +1,1 @@
+# ensembles: rules are added with the experiment (see its issue).

@@ -1,0 +1,1 @@
+# latent: rules are added with the experiment (see its issue).

@@ -1,0 +1,1 @@
+# medmnist3d: rules are added with the experiment (see its issue).

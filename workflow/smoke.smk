@@ -1,0 +1,1 @@
+# smoke: rules are added with the experiment (see its issue).
