@@ -119,6 +119,13 @@ def test_d3_from_learned_generators():
     assert group.words == [(), (0,), (0, 0), (1,), (0, 1), (1, 0)]  # e, r, r², s, r·s, s·r (= r²s)
 
 
+def test_multiplicities_of_a_complex_representation():
+    """χ_1 ⊕ χ_1 ⊕ χ_2 of C4 (r ↦ i, i, -1): the complex conjugate χ_3 must not be counted."""
+    rho = torch.stack([torch.diag(torch.tensor([1j, 1j, -1.0]) ** k) for k in range(4)])
+    mult = irrep_multiplicities(get_group("C4"), rho)
+    assert mult == pytest.approx({"trivial": 0, "k=1": 2, "k=2": 1, "k=3": 0})
+
+
 @pytest.mark.parametrize("name", ["C4", "D3", "D4", "D4xD4", "O"])
 def test_matrices_from_generators_reproduce_the_representation(name):
     group = get_group(name)
@@ -177,6 +184,11 @@ def test_equivariance_error():
     # f = id with act_out = -act_in on g ≠ e: relative error exactly 2 on 7 of the 8 elements
     err = equivariance_error(lambda v: v, x, group, act, lambda g, v: act(g, v) - 2 * (g != 0) * act(g, v))
     assert err == pytest.approx(2 * 7 / 8)
+    # relative errors are per sample, then averaged: samples of very different norms
+    u = torch.rand(2, 8, 8, generator=torch.Generator().manual_seed(2))
+    xs = torch.stack([x[0], 100 * x[1]])
+    per_sample = [[((u - act(g, u)).norm() / (xs[b] + u).norm()).item() for b in range(2)] for g in range(8)]
+    assert equivariance_error(lambda v: v + u, xs, group, act, act) == pytest.approx(np.mean(per_sample))
     # latent: rot90 images → C4 regular representation by a hand-built equivariant map
     c4 = get_group("C4")
     p = regular_representation(c4)

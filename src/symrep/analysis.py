@@ -91,10 +91,10 @@ def _name_irreps(group, classes, values, dims):
 
 
 def irrep_multiplicities(group: FiniteGroup, rho_all, table: CharacterTable | None = None) -> dict[str, float]:
-    """Multiplicity of each irrep in rho, given the matrices rho_all (|G|, d, d) of all elements:
-    (1/|G|) Σ_g χ_ρ(g) conj(χ_i(g))."""
+    """Multiplicity of each irrep in rho, given the (real or complex) matrices rho_all (|G|, d, d) of
+    all elements: Re (1/|G|) Σ_g χ_ρ(g) conj(χ_i(g))."""
     table = table or character_table(group)
-    chi = np.asarray(torch.as_tensor(rho_all).detach().cpu(), dtype=np.float64).trace(axis1=1, axis2=2)
+    chi = np.asarray(torch.as_tensor(rho_all).detach().cpu(), dtype=complex).trace(axis1=1, axis2=2)
     mult = (table.per_element(group.order).conj() @ chi).real / group.order
     return dict(zip(table.names, mult.tolist()))
 
