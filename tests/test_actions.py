@@ -8,8 +8,19 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symrep.actions import (act_2d, act_two_digit, cube_rotate, hflip, rot90, rotate, rotate_and_back,
-                            rotate_then_rot90, rotate_vector_field, swap_fonts, vflip)
+from symrep.actions import (
+    act_2d,
+    act_two_digit,
+    cube_rotate,
+    hflip,
+    rot90,
+    rotate,
+    rotate_and_back,
+    rotate_then_rot90,
+    rotate_vector_field,
+    swap_fonts,
+    vflip,
+)
 from symrep.groups import get_group
 
 
@@ -217,7 +228,9 @@ def test_cube_rotate_matches_affine_grid_resampling(convention):
     theta = mats.transpose(1, 2) if convention == "left" else mats
     grid = F.affine_grid(torch.cat([theta, torch.zeros(24, 3, 1)], 2), list(x.shape), align_corners=True)
     ref = F.grid_sample(x, grid, mode="bilinear", align_corners=True)
-    torch.testing.assert_close(cube_rotate(x, torch.arange(24), convention=convention), ref, rtol=0, atol=1e-5)
+    torch.testing.assert_close(
+        cube_rotate(x, torch.arange(24), convention=convention), ref, rtol=0, atol=1e-5
+    )
 
 
 def test_cube_rotate_moves_a_voxel_to_r_p():
@@ -241,7 +254,9 @@ CONVENTIONS = [(y_up, comp) for y_up in (True, False) for comp in ("xy", "yx")]
 
 def physical_grid(n, y_up):
     c = (n - 1) / 2
-    i, j = torch.meshgrid(torch.arange(n, dtype=torch.float64), torch.arange(n, dtype=torch.float64), indexing="ij")
+    i, j = torch.meshgrid(
+        torch.arange(n, dtype=torch.float64), torch.arange(n, dtype=torch.float64), indexing="ij"
+    )
     return j - c, (i - c) if y_up else (c - i)
 
 
@@ -289,8 +304,12 @@ def test_the_released_smoke_reorientation_fails_the_physics_check():
 def test_uniform_plus_x_becomes_plus_y(y_up, comp):
     one, zero = torch.ones(5, 5), torch.zeros(5, 5)
     field = stored(one, zero, y_up, comp)
-    torch.testing.assert_close(rotate_vector_field(field, 1, y_up=y_up, components=comp), stored(zero, one, y_up, comp))
-    torch.testing.assert_close(rotate_vector_field(field, 2, y_up=y_up, components=comp), stored(-one, zero, y_up, comp))
+    torch.testing.assert_close(
+        rotate_vector_field(field, 1, y_up=y_up, components=comp), stored(zero, one, y_up, comp)
+    )
+    torch.testing.assert_close(
+        rotate_vector_field(field, 2, y_up=y_up, components=comp), stored(-one, zero, y_up, comp)
+    )
 
 
 @pytest.mark.parametrize("y_up,comp", CONVENTIONS)

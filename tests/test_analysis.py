@@ -8,8 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symrep.actions import act_2d, rot90
-from symrep.analysis import (algebra_loss, character_table, cyclic_eigen_counts, equivariance_error,
-                             irrep_multiplicities, matrices_from_generators, relation_residuals)
+from symrep.analysis import (
+    algebra_loss,
+    character_table,
+    cyclic_eigen_counts,
+    equivariance_error,
+    irrep_multiplicities,
+    matrices_from_generators,
+    relation_residuals,
+)
 from symrep.groups import get_group
 from symrep.representations import defining_representation, latent_representation, regular_representation
 
@@ -17,7 +24,9 @@ GROUPS = ["C2", "C4", "C8", "C16", "D1", "D3", "D4", "C4xC4", "D1xD1", "D4xD4", 
 
 
 def random_orthogonal(d, seed):
-    q, _ = torch.linalg.qr(torch.randn(d, d, generator=torch.Generator().manual_seed(seed), dtype=torch.float64))
+    q, _ = torch.linalg.qr(
+        torch.randn(d, d, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    )
     return q
 
 
@@ -91,8 +100,12 @@ def test_regular_representation_contains_each_irrep_dim_times(name):
     np.testing.assert_allclose(list(mult.values()), t.dims, atol=1e-9)
 
 
-@given(st.sampled_from(["C2", "C4", "D3", "D4", "O", "D1xD1"]), st.integers(1, 3), st.integers(0, 9),
-       st.integers(0, 1000))
+@given(
+    st.sampled_from(["C2", "C4", "D3", "D4", "O", "D1xD1"]),
+    st.integers(1, 3),
+    st.integers(0, 9),
+    st.integers(0, 1000),
+)
 @settings(max_examples=20, deadline=None)
 def test_multiplicities_of_copies_and_padding(name, m, r, seed):
     group = get_group(name)
@@ -139,8 +152,11 @@ def test_matrices_from_generators_reproduce_the_representation(name):
 @pytest.mark.parametrize("name", GROUPS)
 def test_algebra_loss_zero_for_representations_positive_for_random(name):
     group = get_group(name)
-    for rho in (regular_representation(group), latent_representation(group, group.order + 3),
-                *([defining_representation(group)] if group.factor_groups is None else [])):
+    for rho in (
+        regular_representation(group),
+        latent_representation(group, group.order + 3),
+        *([defining_representation(group)] if group.factor_groups is None else []),
+    ):
         assert algebra_loss(group, [rho[g] for g in group.generators]) < 1e-10
     gen = torch.Generator().manual_seed(0)
     d = group.order + 3

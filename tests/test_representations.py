@@ -5,8 +5,13 @@ from hypothesis import strategies as st
 
 from symrep.actions import rot90, rotate_vector_field
 from symrep.groups import get_group
-from symrep.representations import (apply_representation, defining_representation, latent_representation,
-                                    regular_representation, spatial_channel_action)
+from symrep.representations import (
+    apply_representation,
+    defining_representation,
+    latent_representation,
+    regular_representation,
+    spatial_channel_action,
+)
 
 GROUPS = ["C2", "C4", "C8", "C16", "D1", "D3", "D4", "C4xC4", "D1xD1", "D4xD4", "O"]
 
@@ -59,7 +64,9 @@ def test_defining_representation(name):
     group = get_group(name)
     rho = defining_representation(group, dtype=torch.float64)
     assert_homomorphism(group, rho, atol=1e-12)
-    torch.testing.assert_close(rho @ rho.transpose(1, 2), torch.eye(rho.shape[-1], dtype=rho.dtype).expand_as(rho))
+    torch.testing.assert_close(
+        rho @ rho.transpose(1, 2), torch.eye(rho.shape[-1], dtype=rho.dtype).expand_as(rho)
+    )
     if group.reflect is not None:
         assert (torch.linalg.det(rho) < 0).tolist() == group.reflect.tolist()
 
@@ -74,8 +81,10 @@ def test_apply_representation_batched():
         torch.testing.assert_close(out[b], rho[g[b]] @ z[b])
     torch.testing.assert_close(apply_representation(rho, 2, z), z @ rho[2].T)
     h = torch.tensor([1, 1, 6, 2, 7, 4])
-    torch.testing.assert_close(apply_representation(rho, g, apply_representation(rho, h, z)),
-                               apply_representation(rho, torch.tensor(group.table)[g, h], z))
+    torch.testing.assert_close(
+        apply_representation(rho, g, apply_representation(rho, h, z)),
+        apply_representation(rho, torch.tensor(group.table)[g, h], z),
+    )
 
 
 @pytest.mark.parametrize("y_up", [False, True])

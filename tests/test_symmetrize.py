@@ -9,7 +9,6 @@ from symrep.representations import apply_representation, latent_representation
 from symrep.symmetrize import group_average, orbit_same_predictions, symmetric_kl
 
 
-
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
@@ -56,8 +55,9 @@ def test_group_average_is_equivariant(name):
     avg = group_average(f, x, group, act_in, act_out)
     assert (f(act_in(1, x)) - act_out(1, f(x))).abs().max() > 1e-3
     for h in range(group.order):
-        torch.testing.assert_close(group_average(f, act_in(h, x), group, act_in, act_out), act_out(h, avg),
-                                   rtol=0, atol=1e-5)
+        torch.testing.assert_close(
+            group_average(f, act_in(h, x), group, act_in, act_out), act_out(h, avg), rtol=0, atol=1e-5
+        )
 
 
 def test_group_average_keeps_an_equivariant_function():

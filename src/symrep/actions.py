@@ -110,8 +110,9 @@ def cube_rotate(volume: torch.Tensor, g_idx, convention: str = "left") -> torch.
     if len(set(volume.shape[-3:])) != 1:
         raise ValueError(f"cube rotations need a cubic volume, got {tuple(volume.shape[-3:])}")
     mats = get_group("O").matrices
-    return by_element(lambda g, v: _permute_voxels(v, mats[g] if convention == "left" else mats[g].T),
-                      g_idx, volume)
+    return by_element(
+        lambda g, v: _permute_voxels(v, mats[g] if convention == "left" else mats[g].T), g_idx, volume
+    )
 
 
 def rotate_vector_field(field: torch.Tensor, k, *, y_up: bool, components: str) -> torch.Tensor:
@@ -147,8 +148,10 @@ def act_two_digit(group: FiniteGroup, g_idx, x: torch.Tensor) -> torch.Tensor:
     """A×B on two-digit 56x56 images: A's ``act_2d`` on the left digit box (rows 14..41, columns
     0..27) and B's on the right one (columns 28..55), independently; the rest is left unchanged."""
     if group.factor_groups is None or x.shape[-2:] != (56, 56):
-        raise ValueError(f"act_two_digit needs a product group and 56x56 images, got {group.name}, "
-                         f"{tuple(x.shape[-2:])}")
+        raise ValueError(
+            f"act_two_digit needs a product group and 56x56 images, got {group.name}, "
+            f"{tuple(x.shape[-2:])}"
+        )
     a, b = group.factor_groups
     pair = torch.as_tensor(group.factors)[g_idx]
     out = x.clone()

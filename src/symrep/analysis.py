@@ -90,7 +90,9 @@ def _name_irreps(group, classes, values, dims):
     return ["trivial"] + names, order
 
 
-def irrep_multiplicities(group: FiniteGroup, rho_all, table: CharacterTable | None = None) -> dict[str, float]:
+def irrep_multiplicities(
+    group: FiniteGroup, rho_all, table: CharacterTable | None = None
+) -> dict[str, float]:
     """Multiplicity of each irrep in rho, given the (real or complex) matrices rho_all (|G|, d, d) of
     all elements: Re (1/|G|) Σ_g χ_ρ(g) conj(χ_i(g))."""
     table = table or character_table(group)
@@ -119,8 +121,10 @@ def relation_residuals(group: FiniteGroup, generator_matrices) -> torch.Tensor:
     if len(mats) != len(group.generators):
         raise ValueError(f"{group.name} has {len(group.generators)} generators, got {len(mats)} matrices")
     eye = torch.eye(mats[0].shape[-1], dtype=mats[0].dtype)
-    res = [((_word_matrix(mats, [p for p, e in rel for _ in range(e)], eye) - eye) ** 2).mean()
-           for rel in group.relations]
+    res = [
+        ((_word_matrix(mats, [p for p, e in rel for _ in range(e)], eye) - eye) ** 2).mean()
+        for rel in group.relations
+    ]
     return torch.stack(res)
 
 

@@ -245,9 +245,11 @@ def cube() -> FiniteGroup:
     )
 
 
-ACCEPTED = ("C<n> or Z<n> (n >= 1, e.g. C2, Z2, C4, C8, C16), D<n> (n >= 1, e.g. D1, D3, D4), "
-            "S3 (= D3), O / cube / S4 (24 rotations of the cube), and products AxB of these "
-            "(e.g. C4xC4, D1xD1, D4xD4)")
+ACCEPTED = (
+    "C<n> or Z<n> (n >= 1, e.g. C2, Z2, C4, C8, C16), D<n> (n >= 1, e.g. D1, D3, D4), "
+    "S3 (= D3), O / cube / S4 (24 rotations of the cube), and products AxB of these "
+    "(e.g. C4xC4, D1xD1, D4xD4)"
+)
 
 
 @functools.cache

@@ -28,7 +28,9 @@ def latent_representation(group: FiniteGroup, dim: int, dtype=torch.float32) -> 
         raise ValueError(f"latent dimension {dim} is smaller than |{group.name}| = {n}")
     m, r = divmod(dim, n)
     rho = torch.zeros(n, dim, dim, dtype=dtype)
-    rho[:, : m * n, : m * n] = torch.kron(torch.eye(m, dtype=dtype)[None], regular_representation(group, dtype))
+    rho[:, : m * n, : m * n] = torch.kron(
+        torch.eye(m, dtype=dtype)[None], regular_representation(group, dtype)
+    )
     rho[:, m * n :, m * n :] = torch.eye(r, dtype=dtype)
     return rho
 
