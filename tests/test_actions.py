@@ -67,6 +67,22 @@ def test_flips():
     assert hflip(x)[0, 3] == 1 and vflip(x)[3, 0] == 1
 
 
+def test_actions_return_new_tensors():
+    x = torch.rand(2, 2, 4, 4, 4)
+    outputs = [
+        rot90(x, 0),
+        act_2d(get_group("D4"), 0, x),
+        cube_rotate(x, 0),
+        swap_fonts(x, 0),
+        rotate_vector_field(x[:, :, 0], 0, y_up=True, components="xy"),
+    ]
+    for y in outputs:
+        y.add_(1)
+        assert (x < 1).all()
+    with pytest.raises(TypeError):
+        rotate(torch.zeros(1, 1, 4, 4, dtype=torch.uint8), 10)
+
+
 @pytest.mark.parametrize("n", [6, 7])
 @pytest.mark.parametrize("k", [1, 2, 3, -1])
 def test_rotate_agrees_with_rot90(n, k):

@@ -51,6 +51,8 @@ def vflip(x: torch.Tensor) -> torch.Tensor:
 def rotate(x: torch.Tensor, degrees, mode: str = "bilinear") -> torch.Tensor:
     """Rotate counter-clockwise by ``degrees`` (scalar or (B,)) about the image centre by sampling:
     same canvas, zero fill, pixel centres as in align_corners=False."""
+    if not x.is_floating_point():
+        raise TypeError(f"rotate needs a floating-point tensor, got {x.dtype}")
     h, w = x.shape[-2:]
     deg = torch.as_tensor(degrees, dtype=x.dtype, device=x.device)
     flat = x.reshape(x.shape[0] if deg.dim() == 1 else 1, -1, h, w)
@@ -80,7 +82,8 @@ def act_2d(group: FiniteGroup, g_idx, x: torch.Tensor) -> torch.Tensor:
 def rotate_and_back(x: torch.Tensor, theta_degrees, k) -> torch.Tensor:
     """Rotate by θ then by 90k - θ (bilinear both times): net 90k with interpolation artefacts
     (DDMNIST as described in the paper)."""
-    return rotate(rotate(x, theta_degrees), 90 * torch.as_tensor(k) - torch.as_tensor(theta_degrees))
+    back = 90 * torch.as_tensor(k, device=x.device) - torch.as_tensor(theta_degrees, device=x.device)
+    return rotate(rotate(x, theta_degrees), back)
 
 
 def rotate_then_rot90(x: torch.Tensor, theta_degrees, k) -> torch.Tensor:
@@ -96,7 +99,8 @@ def _permute_voxels(v: torch.Tensor, r) -> torch.Tensor:
     v = v.flip(flips) if flips else v
     lead = v.dim() - 3
     out_from = {int(c): j for j, c in enumerate(src)}  # output coordinate c <- input coordinate j
-    return v.permute(*range(lead), *(lead + 2 - out_from[2 - a] for a in range(3)))
+    v = v.permute(*range(lead), *(lead + 2 - out_from[2 - a] for a in range(3)))
+    return v.clone(memory_format=torch.contiguous_format)
 
 
 def cube_rotate(volume: torch.Tensor, g_idx, convention: str = "left") -> torch.Tensor:
@@ -162,4 +166,4 @@ def act_two_digit(group: FiniteGroup, g_idx, x: torch.Tensor) -> torch.Tensor:
 
 def swap_fonts(pair: torch.Tensor, g_idx=1) -> torch.Tensor:
     """Z2 on TMNIST pairs (B, 2, ...), dim 1 = font: element 1 swaps the two fonts, 0 keeps them."""
-    return by_element(lambda g, p: p.flip(1) if g else p, g_idx, pair)
+    return by_element(lambda g, p: p.flip(1) if g else p.clone(), g_idx, pair)

@@ -40,6 +40,8 @@ Word = tuple[tuple[int, int], ...]
 
 @dataclass(frozen=True, eq=False)
 class FiniteGroup:
+    """A finite group given by its multiplication table, with a presentation (conventions above)."""
+
     name: str
     element_names: list[str]
     table: np.ndarray
