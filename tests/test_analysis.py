@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from symrep.actions import act_2d, rot90
 from symrep.analysis import (
+    _burnside,
     algebra_loss,
     character_table,
     cyclic_eigen_counts,
@@ -61,7 +62,7 @@ def test_eigen_counts_of_copies_and_padding(n, m, r, seed):
 def test_character_table_orthogonality(name):
     group = get_group(name)
     t = character_table(group)
-    chi = t.per_element(group.order)
+    chi = t.per_element()
     n_irr = len(t.names)
     assert n_irr == len(t.classes) == len(set(t.names)) and t.names[0] == "trivial"
     assert sum(d * d for d in t.dims) == group.order
@@ -79,11 +80,31 @@ def test_d3_character_table_exact():
     np.testing.assert_allclose(t.values, [[1, 1, 1], [1, 1, -1], [2, -1, 0]], atol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["C4xC4", "D1xD1", "D4xD4", "D3xC2"])
+def test_product_characters_agree_with_burnside(name):
+    group = get_group(name)
+    t = character_table(group)
+    values, dims = _burnside(group, t.classes, seed=1)
+
+    def rows(v):
+        return sorted(tuple(np.round(np.r_[r.real, r.imag], 6)) for r in v)
+
+    assert rows(values) == rows(t.values) and sorted(dims) == sorted(t.dims)
+    a, b = group.factor_groups
+    ta, tb = character_table(a), character_table(b)
+    chi = t.per_element()
+    for i, (na, nb) in enumerate((x, y) for x in ta.names for y in tb.names):
+        assert t.names[i] == ("trivial" if i == 0 else f"({na}, {nb})")
+        expect = ta.per_element()[ta.names.index(na)][group.factors[:, 0]]
+        expect = expect * tb.per_element()[tb.names.index(nb)][group.factors[:, 1]]
+        np.testing.assert_allclose(chi[i], expect, atol=1e-12)
+
+
 @pytest.mark.parametrize("n", [2, 4, 16])
 def test_cyclic_character_names_follow_roots_of_unity(n):
     t = character_table(get_group(f"C{n}"))
     assert t.names == ["trivial"] + [f"k={k}" for k in range(1, n)]
-    chi = t.per_element(n)
+    chi = t.per_element()
     j, k = np.meshgrid(np.arange(n), np.arange(n))
     np.testing.assert_allclose(chi, np.exp(2j * np.pi * j * k / n), atol=1e-9)
 

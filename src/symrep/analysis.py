@@ -1,7 +1,7 @@
 """Analysis of learned representations: irreducible content, algebra loss, equivariance error.
 
-Irreducible characters are computed for any finite group with Burnside's method: the central
-characters are the common eigenvectors of the class-multiplication matrices.
+Irreducible characters come from Burnside's method for any group (the common eigenvectors of the
+class-multiplication matrices), and for direct products from the factors' characters.
 """
 
 from __future__ import annotations
@@ -26,68 +26,81 @@ def cyclic_eigen_counts(w, n: int) -> list[int]:
 class CharacterTable:
     names: list[str]
     dims: list[int]
-    classes: list[list[int]]
+    classes: list[list[int]]  # as group.conjugacy_classes()
     values: np.ndarray  # complex (irreps, classes)
 
-    def per_element(self, order: int) -> np.ndarray:
+    def per_element(self) -> np.ndarray:
         """Character values (irreps, |G|) on every element."""
-        out = np.empty((len(self.names), order), dtype=complex)
+        out = np.empty((len(self.names), sum(map(len, self.classes))), dtype=complex)
         for c, members in enumerate(self.classes):
             out[:, members] = self.values[:, [c]]
         return out
 
 
-def _class_matrices(group: FiniteGroup, classes) -> np.ndarray:
-    """M[j, k, l] = #{x in C_j : x⁻¹ z_l in C_k} for a fixed z_l in C_l (class-sum structure constants)."""
+def character_table(group: FiniteGroup, seed: int = 0) -> CharacterTable:
+    """Irreducible characters, "trivial" first. Names: C<n>: "k=<k>" with χ(r) = exp(2πik/n);
+    D3: "sign", "standard"; AxB: "(<A irrep>, <B irrep>)" (products of the factors' characters);
+    otherwise "<dim>_<i>" (i-th irrep of that dimension, e.g. "1_1", "2_1")."""
+    classes = group.conjugacy_classes()
+    if group.factor_groups is not None:
+        return _product_table(group, classes)
+    values, dims = _burnside(group, classes, seed)
+    names, order = _name_irreps(group, values, dims)
+    return CharacterTable(names, dims[order].tolist(), classes, values[order])
+
+
+def _burnside(group: FiniteGroup, classes, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Characters on classes and dimensions, unordered: the central characters ω(K_l) =
+    |C_l| χ(g_l) / χ(1) are the common eigenvectors of the class-multiplication matrices M_j."""
+    sizes = np.array([len(c) for c in classes])
     cls_of = np.empty(group.order, dtype=int)
     for c, members in enumerate(classes):
         cls_of[members] = c
     r = len(classes)
-    m = np.zeros((r, r, r))
+    m = np.zeros((r, r, r))  # M[j, k, l] = #{x in C_j : x⁻¹ z_l in C_k} for a fixed z_l in C_l
     for j, cj in enumerate(classes):
         for l, cl in enumerate(classes):
             m[j, :, l] = np.bincount(cls_of[group.table[group.inverses[cj], cl[0]]], minlength=r)
-    return m
-
-
-def character_table(group: FiniteGroup, seed: int = 0) -> CharacterTable:
-    """Irreducible characters. Names: "trivial" first; C<n>: "k=<k>" with χ(r) = exp(2πik/n);
-    D3: "sign", "standard"; otherwise "<dim><letter>" ("1b", "2a", ...)."""
-    classes = group.conjugacy_classes()
-    sizes = np.array([len(c) for c in classes])
-    m = _class_matrices(group, classes)
     rng = np.random.default_rng(seed)
     for _ in range(10):  # a random combination separates the common eigenvectors almost surely
-        eigval, vec = np.linalg.eig(np.tensordot(rng.normal(size=len(classes)), m, 1))
-        gaps = np.abs(eigval[:, None] - eigval[None, :]) + np.eye(len(eigval))
-        if gaps.min() > 1e-6:
+        eigval, vec = np.linalg.eig(np.tensordot(rng.normal(size=r), m, 1))
+        if (np.abs(eigval[:, None] - eigval[None, :]) + np.eye(r)).min() > 1e-6:
             break
     else:
         raise RuntimeError(f"could not separate the irreducible characters of {group.name}")
-    w = (vec / vec[0]).T  # central characters ω(K_l) = |C_l| χ(g_l) / χ(1)
+    w = (vec / vec[0]).T
     dims = np.sqrt(group.order / (np.abs(w) ** 2 / sizes).sum(1))
-    values = dims[:, None] * w / sizes
-    dims = np.rint(dims).astype(int)
-    names, order = _name_irreps(group, classes, values, dims)
-    return CharacterTable(names, dims[order].tolist(), classes, values[order])
+    return dims[:, None] * w / sizes, np.rint(dims).astype(int)
 
 
-def _name_irreps(group, classes, values, dims):
-    cls_of = {g: c for c, members in enumerate(classes) for g in members}
+def _name_irreps(group: FiniteGroup, values, dims) -> tuple[list[str], list[int]]:
     if group.n_rot is not None and not group.reflect.any() and group.order > 1:
-        ks = np.rint(np.angle(values[:, cls_of[1]]) * group.order / (2 * np.pi)).astype(int) % group.order
-        order = np.argsort(ks)
+        ks = np.rint(np.angle(values[:, 1]) * group.order / (2 * np.pi)).astype(int) % group.order
+        order = np.argsort(ks).tolist()  # class 1 of C<n> is {r}
         return ["trivial"] + [f"k={k}" for k in ks[order][1:]], order
-    key = [(d, *(-np.round(v.real, 6) for v in row)) for d, row in zip(dims, values)]
-    order = sorted(range(len(dims)), key=lambda i: key[i])
+    order = sorted(range(len(dims)), key=lambda i: (dims[i], *(-np.round(values[i].real, 6))))
     if group.name == "D3":
         return ["trivial", "sign", "standard"], order
-    counts: dict[int, int] = {}
-    names = []
+    count: dict[int, int] = {}
+    names = ["trivial"]
     for i in order[1:]:
-        counts[dims[i]] = counts.get(dims[i], 0) + 1
-        names.append(f"{dims[i]}{'abcdefghijklmnopqrstuvwxyz'[counts[dims[i]] - 1 + (dims[i] == 1)]}")
-    return ["trivial"] + names, order
+        count[dims[i]] = count.get(dims[i], 0) + 1
+        names.append(f"{dims[i]}_{count[dims[i]]}")
+    return names, order
+
+
+def _product_table(group: FiniteGroup, classes) -> CharacterTable:
+    ta, tb = (character_table(f) for f in group.factor_groups)
+    reps = group.factors[[c[0] for c in classes]]
+    ea, eb = ta.per_element()[:, reps[:, 0]], tb.per_element()[:, reps[:, 1]]
+    pairs = [(i, j) for i in range(len(ta.names)) for j in range(len(tb.names))]
+    names = [f"({ta.names[i]}, {tb.names[j]})" for i, j in pairs]
+    return CharacterTable(
+        ["trivial"] + names[1:],
+        [ta.dims[i] * tb.dims[j] for i, j in pairs],
+        classes,
+        np.array([ea[i] * eb[j] for i, j in pairs]),
+    )
 
 
 def irrep_multiplicities(
@@ -97,7 +110,7 @@ def irrep_multiplicities(
     all elements: Re (1/|G|) Σ_g χ_ρ(g) conj(χ_i(g))."""
     table = table or character_table(group)
     chi = np.asarray(torch.as_tensor(rho_all).detach().cpu(), dtype=complex).trace(axis1=1, axis2=2)
-    mult = (table.per_element(group.order).conj() @ chi).real / group.order
+    mult = (table.per_element().conj() @ chi).real / group.order
     return dict(zip(table.names, mult.tolist()))
 
 
