@@ -1,0 +1,139 @@
+"""Double-digit MNIST (DDMNIST) as Veefkind & Cesa build it, and its per-digit group augmentation.
+
+Dataset: for each of the 100 classes n = 10a + b, `per_class` (left, right) digit pairs drawn with
+replacement among MNIST images of digit a and digit b; train from the MNIST training split, validation
+and test as two independent draws from the MNIST test split. Stored as uint8 digit pairs (N, 2, 28, 28);
+`compose` places them on the 56x56 canvas (rows 14-41, left digit in columns 0-27, right in 28-55) and
+normalises with PSCNN's constants.
+
+Augmentation acts on each digit independently with an element of the factor group (C4, D1 or D4),
+batched on the tensors' device; the product-group element of a pair is g = g_left·|F| + g_right
+(`symrep.groups` product indexing). Interpolation noise per digit (`digit_noise`):
+* "rotate_and_back" (paper, C4 and D4): rotate by θ ~ U(-180°, 180°), then by 90k - θ, bilinear;
+* "rotate_then_rot90" (released code's C4): rotate by θ, then by 90k; the net rotation is θ + 90k;
+* "none" (D1): exact flips.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from symrep.actions import DIGIT_ROWS, LEFT_DIGIT, RIGHT_DIGIT, act_2d, hflip, rotate_and_back, rotate_then_rot90
+from symrep.groups import FiniteGroup, get_group
+
+MEAN, STD = 0.5 * 0.1307, 0.3081**0.5  # PSCNN's normalisation of the two-digit canvas
+SPLITS = ("train", "val", "test")
+NOISES = ("rotate_and_back", "rotate_then_rot90", "none")
+C4_AUGMENTATIONS = {"paper": "rotate_and_back", "released": "rotate_then_rot90"}
+
+
+def sample_pairs(images: np.ndarray, labels: np.ndarray, per_class: int,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(100·per_class, 2, 28, 28) uint8 digit pairs and their labels 10·left + right, class by class."""
+    by_digit = [np.flatnonzero(labels == d) for d in range(10)]
+    missing = [d for d, idx in enumerate(by_digit) if len(idx) == 0]
+    if missing:
+        raise ValueError(f"MNIST split has no image of digit(s) {missing}")
+    left, right = [], []
+    for number in range(100):
+        left.append(rng.choice(by_digit[number // 10], size=per_class))
+        right.append(rng.choice(by_digit[number % 10], size=per_class))
+    digits = np.stack([images[np.concatenate(left)], images[np.concatenate(right)]], axis=1)
+    return digits, np.repeat(np.arange(100), per_class)
+
+
+def build_ddmnist(mnist: dict[str, np.ndarray], sizes: dict[str, int], seed: int) -> dict[str, torch.Tensor]:
+    """`<split>_digits` (uint8) and `<split>_labels` (int64) for train/val/test; `sizes` = pairs per class.
+
+    One seeded generator draws train (MNIST train split), then val and test (MNIST test split).
+    """
+    rng = np.random.default_rng(seed)
+    out = {}
+    for split in SPLITS:
+        source = "train" if split == "train" else "test"
+        digits, labels = sample_pairs(mnist[f"{source}_images"], mnist[f"{source}_labels"], sizes[split], rng)
+        out[f"{split}_digits"] = torch.from_numpy(np.ascontiguousarray(digits, dtype=np.uint8))
+        out[f"{split}_labels"] = torch.from_numpy(labels.astype(np.int64))
+    return out
+
+
+def compose(digits: torch.Tensor) -> torch.Tensor:
+    """(B, 2, 28, 28) digits in [0, 1] → normalised (B, 1, 56, 56) canvas."""
+    canvas = digits.new_zeros(digits.shape[0], 1, 56, 56)
+    canvas[:, 0, DIGIT_ROWS, LEFT_DIGIT] = digits[:, 0]
+    canvas[:, 0, DIGIT_ROWS, RIGHT_DIGIT] = digits[:, 1]
+    return (canvas - MEAN) / STD
+
+
+def digit_noise(group: str, c4_augmentation: str = "paper") -> str:
+    """The interpolation noise each group's augmentation adds (paper: none for D1)."""
+    if group == "D1":
+        return "none"
+    if group == "C4":
+        return C4_AUGMENTATIONS[c4_augmentation]
+    return "rotate_and_back"
+
+
+def act_digits(factor: FiniteGroup, g: torch.Tensor, x: torch.Tensor, theta: torch.Tensor, noise: str) -> torch.Tensor:
+    """Element g[i] of C<n>/D<n> (n ≤ 4) on image x[i] (N, 1, 28, 28) with interpolation noise of angle θ[i]."""
+    if noise == "none":
+        return act_2d(factor, g, x)
+    reflect = torch.as_tensor(factor.reflect, device=x.device)[g]
+    x = torch.where(reflect[:, None, None, None], hflip(x), x)
+    quarter_turns = torch.as_tensor(factor.rotation_k * 4 // factor.n_rot, device=x.device)[g]
+    if noise == "rotate_and_back":
+        return rotate_and_back(x, theta, quarter_turns)
+    if noise == "rotate_then_rot90":
+        return rotate_then_rot90(x, theta, quarter_turns)
+    raise ValueError(f"noise must be one of {NOISES}, not {noise!r}")
+
+
+class PairAugmentation:
+    """Random per-digit elements of a factor group F acting on (B, 2, 28, 28) digit pairs."""
+
+    def __init__(self, group: str, noise: str):
+        if noise not in NOISES:
+            raise ValueError(f"noise must be one of {NOISES}, not {noise!r}")
+        self.factor, self.product, self.noise = get_group(group), get_group(f"{group}x{group}"), noise
+
+    def sample(self, n: int, rng: torch.Generator, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """Uniform product-group elements (n,) and noise angles (n, 2) in degrees, drawn on the CPU from `rng`."""
+        g = torch.randint(self.product.order, (n,), generator=rng)
+        theta = torch.rand(n, 2, generator=rng) * 360 - 180
+        return g.to(device), theta.to(device)
+
+    def apply(self, g: torch.Tensor, digits: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+        """Product element g[i] = (a, b) on pair i: a on the left digit, b on the right one."""
+        pair = torch.as_tensor(self.product.factors, device=digits.device)[g]
+        flat = digits.reshape(-1, 1, 28, 28)
+        out = act_digits(self.factor, pair.reshape(-1), flat, theta.reshape(-1), self.noise)
+        return out.reshape(digits.shape)
+
+
+class DDMNISTPairs:
+    """One split as a source of training pairs (x1 = g0·x, x2 = g·x1, g) and clean inputs, all on `device`."""
+
+    def __init__(self, digits: torch.Tensor, labels: torch.Tensor, augmentation: PairAugmentation,
+                 device: torch.device):
+        self.digits, self.labels, self.augmentation = digits.to(device), labels.to(device), augmentation
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def _float(self, idx: torch.Tensor) -> torch.Tensor:
+        return self.digits[idx].float() / 255
+
+    def clean(self, idx: torch.Tensor) -> torch.Tensor:
+        return compose(self._float(idx))
+
+    def batch(self, idx: torch.Tensor, rng: torch.Generator,
+              with_x2: bool) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """x1 (each digit transformed by a random element, with noise) and, if asked, x2 = g·x1 and g."""
+        aug, device = self.augmentation, self.digits.device
+        g0, theta0 = aug.sample(len(idx), rng, device)
+        digits1 = aug.apply(g0, self._float(idx), theta0)
+        if not with_x2:
+            return compose(digits1), None, None
+        g, theta = aug.sample(len(idx), rng, device)
+        return compose(digits1), compose(aug.apply(g, digits1, theta)), g
