@@ -1,1 +1,115 @@
-# ddmnist: rules are added with the experiment (see its issue).
+# DDMNIST (main paper §6.1, appendix C.1): Table 4 and Figure 6 (Tables 8-9: workflow/report.smk).
+# Per seed one dataset of digit pairs; per (group, model, seed) one training job; docs/ddmnist.md.
+from symrep.experiments.ddmnist_settings import check_section, run_settings
+
+DDMNIST = EXPERIMENTS["ddmnist"]
+DDMNIST_RUN = "results/ddmnist/{group}/{model}/seed{seed}"
+
+
+rule ddmnist_dataset:
+    input:
+        mnist=raw(DDMNIST["dataset"]),
+        code=code("scripts/ddmnist_dataset.py"),
+    output:
+        "resources/ddmnist/seed{seed}.pt",
+    log:
+        "logs/ddmnist/dataset/seed{seed}.log",
+    wildcard_constraints:
+        seed=r"\d+",
+    localrule: True
+    conda:
+        "../envs/symrep.yaml"
+    params:
+        sizes={
+            "train": DDMNIST["train_per_class"],
+            "val": DDMNIST["val_per_class"],
+            "test": DDMNIST["test_per_class"],
+        },
+    script:
+        "../scripts/ddmnist_dataset.py"
+
+
+rule ddmnist_train:
+    input:
+        dataset=rules.ddmnist_dataset.output[0],
+        code=code("scripts/ddmnist_train.py"),
+    output:
+        metrics=f"{DDMNIST_RUN}/metrics.json",
+        history=f"{DDMNIST_RUN}/history.csv",
+        weights=f"{DDMNIST_RUN}/model.pt",
+    log:
+        "logs/ddmnist/train/{group}_{model}_seed{seed}.log",
+    wildcard_constraints:
+        group="C4|D1|D4",
+        model="cnn|ours",
+        seed=r"\d+",
+    conda:
+        "../envs/symrep.yaml"
+    threads: 1
+    resources:
+        gpu=1,
+        runtime=15 + 2 * DDMNIST["max_epochs"],  # minutes; about 1 min per CPU epoch of Ours
+        mem_mb=4000,
+    params:
+        settings=lambda w: run_settings(DDMNIST, w.group, w.model),
+        device=config["device"],
+        deterministic=config["deterministic"],
+        checkpoint="checkpoints/ddmnist/{group}_{model}_seed{seed}.ckpt",
+    script:
+        "../scripts/ddmnist_train.py"
+
+
+rule ddmnist_table4:
+    input:
+        runs=expand(
+            rules.ddmnist_train.output.metrics,
+            group=DDMNIST["groups"],
+            model=DDMNIST["models"],
+            seed=config["seeds"],
+        ),
+        reference=repo_file("config/reference/table4.yaml"),
+        code=code("scripts/ddmnist_table4.py"),
+    output:
+        table=report(
+            multiext("results/tables/table4", ".csv", ".md", ".tex"),
+            category="DDMNIST",
+        ),
+        accuracy=multiext("results/ddmnist/accuracy", ".csv", ".md", ".tex"),
+        runs="results/ddmnist/runs.csv",
+    log:
+        "logs/ddmnist/table4.log",
+    localrule: True
+    conda:
+        "../envs/symrep.yaml"
+    params:
+        scale=config["scale"],
+        ddof=config["std_ddof"],
+    script:
+        "../scripts/ddmnist_table4.py"
+
+
+rule ddmnist_figure6:
+    input:
+        dataset=f"resources/ddmnist/seed{config['seeds'][0]}.pt",
+        code=code("scripts/ddmnist_figure6.py"),
+    output:
+        png=report("results/figures/figure6.png", category="DDMNIST"),
+        pdf="results/figures/figure6.pdf",
+    log:
+        "logs/ddmnist/figure6.log",
+    localrule: True
+    conda:
+        "../envs/symrep.yaml"
+    params:
+        groups=DDMNIST["groups"],
+        c4_augmentation=DDMNIST["c4_augmentation"],
+    script:
+        "../scripts/ddmnist_figure6.py"
+
+
+if DDMNIST["enabled"]:
+    check_section(DDMNIST)
+    TARGETS += [
+        *rules.ddmnist_table4.output,
+        *rules.ddmnist_figure6.output,
+    ]
