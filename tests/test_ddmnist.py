@@ -11,6 +11,7 @@ from symrep.data.ddmnist import (MEAN, STD, DDMNISTPairs, PairAugmentation, act_
                                  digit_noise, sample_pairs)
 from symrep.experiments.classification import EvalSet, LossWeights, PairedClassificationTask
 from symrep.config import ConfigError
+from symrep.experiments import ddmnist as ddmnist_experiment
 from symrep.experiments.ddmnist import train_run
 from symrep.experiments.ddmnist_settings import check_section, run_settings
 from symrep.groups import get_group
@@ -19,6 +20,7 @@ from symrep.models.ddmnist import DDMNISTCNN, parameter_count
 from symrep.report.ddmnist import accuracy_table, table4
 from symrep.report.reference import reference_frame
 from symrep.representations import latent_representation
+from symrep.training import fit
 
 from conftest import REPO, snakemake
 
@@ -64,6 +66,9 @@ def test_cnn_has_the_papers_parameter_count_and_exposes_the_latent():
     z = model.features(x)
     assert z.shape == (5, 66) and model(x).shape == (5, 100)
     assert torch.equal(model(x), model.head(z))
+    channels_last = DDMNISTCNN().to(memory_format=torch.channels_last)  # how the pipeline trains it (faster)
+    channels_last.load_state_dict(model.state_dict())
+    assert torch.allclose(channels_last.eval()(x), model(x), atol=1e-5)
 
 
 # --- dataset -------------------------------------------------------------------------------------------------
@@ -267,22 +272,41 @@ def test_same_seed_same_training():
     assert set(val) == {"val_acc", "val_loss", "val_equivariance"} and 0 <= val["val_acc"] <= 1
 
 
-def test_train_run_writes_its_outputs_and_is_deterministic(tmp_path):
+def test_train_run_resumes_after_an_interruption_to_the_same_result(tmp_path, monkeypatch):
+    """Same seed → same run; a run stopped after its first epoch resumes from the checkpoint to the same result."""
     data = build_ddmnist(fake_mnist(), {"train": 1, "val": 1, "test": 1}, seed=0)
     data["meta"] = {"seed": 0}
     torch.save(data, tmp_path / "data.pt")
     settings = {"group": "D4", "model": "ours", "lr": 1e-3, "lambda": 1.0, "shifted_task_weight": 1.0,
                 "latent_dim": 66, "batch_size": 64, "max_epochs": 2, "patience": 5}
-    runs = []
-    for name in ("a", "b"):
+
+    def run(name):
         out = {k: tmp_path / f"{name}.{k}" for k in ("metrics", "history", "weights")}
-        runs.append(train_run(tmp_path / "data.pt", settings, 0, device="cpu", deterministic=False,
-                              checkpoint=tmp_path / f"{name}.ckpt", **out))
-        assert all(p.exists() for p in out.values()) and not (tmp_path / f"{name}.ckpt").exists()
-    keep = ("test_acc", "aug_test_acc", "aug_test_equivariance", "best_epoch", "epochs")
-    assert [{k: r[k] for k in keep} for r in runs][0] == {k: runs[1][k] for k in keep}
-    assert runs[0]["params"] == 33_742 and runs[0]["epochs"] == 2 and runs[0]["noise"] == "rotate_and_back"
-    assert pd.read_csv(tmp_path / "a.history").shape[0] == 2
+        return train_run(tmp_path / "data.pt", settings, 0, device="cpu", deterministic=False,
+                         checkpoint=tmp_path / f"{name}.ckpt", **out)
+
+    def interrupted_fit(*args, **kwargs):
+        def stop(epoch, record):
+            if epoch == 1:  # after the first epoch's checkpoint was written
+                raise InterruptedError
+
+        return fit(*args, **kwargs, on_epoch=stop)
+
+    full = run("full")
+    monkeypatch.setattr(ddmnist_experiment, "fit", interrupted_fit)
+    with pytest.raises(InterruptedError):
+        run("resumed")
+    assert (tmp_path / "resumed.ckpt").exists()
+    monkeypatch.undo()
+    resumed = run("resumed")
+    assert not (tmp_path / "resumed.ckpt").exists() and (tmp_path / "resumed.weights").exists()
+    keep = ("test_acc", "aug_test_acc", "aug_test_equivariance", "best_epoch", "epochs", "params", "noise")
+    assert {k: full[k] for k in keep} == {k: resumed[k] for k in keep}
+    assert full["params"] == 33_742 and full["epochs"] == 2 and full["noise"] == "rotate_and_back"
+    history = [pd.read_csv(tmp_path / f"{name}.history").drop(columns="seconds") for name in ("full", "resumed")]
+    pd.testing.assert_frame_equal(*history)
+    weights = [torch.load(tmp_path / f"{name}.weights")["model"] for name in ("full", "resumed")]
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
 
 
 def test_run_settings_hold_exactly_what_defines_a_run():

@@ -39,6 +39,8 @@ rule ddmnist_train:
         weights=f"{DDMNIST_RUN}/model.pt",
     log:
         "logs/ddmnist/train/{group}_{model}_seed{seed}.log",
+    benchmark:
+        "benchmarks/ddmnist/{group}_{model}_seed{seed}.tsv"
     wildcard_constraints:
         group="C4|D1|D4",
         model="cnn|ours",

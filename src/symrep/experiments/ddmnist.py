@@ -23,6 +23,7 @@ from symrep.training import EarlyStopping, fit
 
 log = logging.getLogger(__name__)
 _EVAL_STREAMS = {"val": 1, "test": 2}  # separate seeded streams for the fixed transformed val/test draws
+CHANNELS_LAST = torch.channels_last  # about 1.35x faster training on the CPU (bench/ddmnist_throughput.py)
 
 
 def make_dataset(mnist_files: list[str | Path], sizes: dict[str, int], seed: int, out: str | Path) -> None:
@@ -51,7 +52,7 @@ def train_run(dataset: str | Path, settings: dict, seed: int, *, device: str, de
     noise = digit_noise(settings["group"], settings.get("c4_augmentation", "paper"))
     augmentation = PairAugmentation(settings["group"], noise)
     val = EvalSet.transformed(load_split(data, "val", augmentation, device), eval_generator(seed, "val"))
-    model = DDMNISTCNN(latent_dim=settings["latent_dim"]).to(device)
+    model = DDMNISTCNN(latent_dim=settings["latent_dim"]).to(device, memory_format=CHANNELS_LAST)
     task = PairedClassificationTask(
         model, train=load_split(data, "train", augmentation, device), val=val,
         rho=latent_representation(augmentation.product, settings["latent_dim"]),
