@@ -30,11 +30,11 @@ JOBNAME_PREFIX = "symrep_test"
 REQUIRE_ENV = "SYMREP_REQUIRE_SLURM"
 
 _SUBMITTED = re.compile(
-    r"^Job (?P<jobid>\d+) has been submitted with SLURM jobid (?P<slurm_id>\d+)"
+    r"^Job (?P<jobid>\S+) has been submitted with SLURM jobid (?P<slurm_id>\d+)"
     r" \(log: (?P<log>.+)\)\.$",
     re.MULTILINE,
 )
-_RULE_HEADER = re.compile(r"^rule (?P<rule>\w+):$", re.MULTILINE)
+_RULE_HEADER = re.compile(r"^\s*rule (?P<rule>\w+):$", re.MULTILINE)
 _PROLOG = re.compile(
     r"^symrep-local-slurm: SLURM_JOB_ID=(?P<slurm_id>\d*) \S+ "
     r"CUDA_VISIBLE_DEVICES=(?P<cuda>\S*)$",
@@ -143,11 +143,13 @@ class SnakemakeRun:
         return "\n".join(self.output.splitlines()[-lines:])
 
     def rules_run(self) -> list[str]:
-        """Rules of the jobs Snakemake ran as jobs (not local rules), in order."""
+        """Rules of the jobs Snakemake ran as jobs (not local rules, but the members of
+        group jobs), in the order Snakemake printed them."""
         return _RULE_HEADER.findall(self.output)
 
     def slurm_jobs(self) -> dict[str, list[str]]:
-        """Rule -> SLURM job ids of the jobs Snakemake submitted with sbatch."""
+        """Rule -> SLURM job ids of the jobs Snakemake submitted with sbatch. A group
+        job is listed as group_<group>_<its rules>."""
         jobs: dict[str, list[str]] = {}
         for m in _SUBMITTED.finditer(self.output):
             rule = Path(m["log"]).parent.name.removeprefix("rule_")
