@@ -217,13 +217,40 @@ def run_snakemake(
             env=full_env,
             start_new_session=True,
         )
-    failure: AssertionError | None = None
+    try:
+        failure = _watch(proc, start, timeout_s, watch_cluster, during)
+    except BaseException:  # a failing `during` hook, Ctrl-C: leave nothing running
+        _kill_group(proc)
+        raise
+    seconds = time.monotonic() - start
+    run = SnakemakeRun(workdir, proc.wait(), log_path.read_text(), seconds)
+    if failure is not None:
+        if profile is not None and cluster_problem() is None:
+            cancel_test_jobs()
+        failure.args = (
+            f"{failure.args[0]}\n--- snakemake output (tail) ---\n{run.tail()}",
+        )
+        failure.run = run
+        raise failure
+    return run
+
+
+def _watch(
+    proc: subprocess.Popen,
+    start: float,
+    timeout_s: float,
+    watch_cluster: bool,
+    during: Callable[[float], None] | None,
+) -> AssertionError | None:
+    """Wait for proc; kill it and return the failure if the cluster breaks or time runs
+    out."""
     last_check = 0.0
     while proc.poll() is None:
         time.sleep(1)
         elapsed = time.monotonic() - start
         if during is not None:
             during(elapsed)
+        failure: AssertionError | None = None
         if watch_cluster and elapsed - last_check >= 2:
             last_check = elapsed
             problem = cluster_problem()
@@ -237,22 +264,13 @@ def run_snakemake(
         if failure is None and elapsed > timeout_s:
             failure = SnakemakeTimeout(
                 f"snakemake did not finish within {timeout_s:.0f} s and was killed.\n"
-                f"Test jobs in squeue: {queued_test_jobs() or 'none'}"
+                "Test jobs still queued or running: "
+                f"{queued_test_jobs('PENDING,RUNNING,COMPLETING') or 'none'}"
             )
         if failure is not None:
             _kill_group(proc)
-            break
-    seconds = time.monotonic() - start
-    run = SnakemakeRun(workdir, proc.wait(), log_path.read_text(), seconds)
-    if failure is not None:
-        if profile is not None and cluster_problem() is None:
-            cancel_test_jobs()
-        failure.args = (
-            f"{failure.args[0]}\n--- snakemake output (tail) ---\n{run.tail()}",
-        )
-        failure.run = run
-        raise failure
-    return run
+            return failure
+    return None
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
