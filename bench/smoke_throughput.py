@@ -42,13 +42,13 @@ def generation(steps: int, sims: int) -> None:
           f"({single * 310:.1f} s per simulation); batching speed-up {single / batched:.1f}x")
 
 
-def training(cfg: dict, device: torch.device, batches: int) -> None:
+def training(cfg: dict, device: torch.device, batches: int, precisions: tuple[bool, ...]) -> None:
     tr = cfg["training"]
     data = torch.randn(4, 60, 2, 64, 64, device=device)
     win = Windows.grid(data, [0, 20, 1], input_frames=10, offset=2, target_frames=tr["train_steps"])
     test = Windows.grid(data, [0, 4, 1], input_frames=10, offset=2, target_frames=tr["test_steps"])
     for name, (arch, loss) in MODELS.items():
-        for bf16 in (False, True):
+        for bf16 in precisions:
             model = build(arch, cfg["architectures"][arch], input_frames=10, resolution=64).to(device)
             task = SmokeTask(model, win, win, loss=loss, lam=cfg["hyperparameters"][name].get("lambda", 0.0), lr=1e-3,
                              lr_decay=1.0, weight_decay=4e-4, batch_size=tr["batch_size"], train_steps=tr["train_steps"],
@@ -86,6 +86,8 @@ def main() -> None:
     parser.add_argument("--sims", type=int, default=36, help="simulations in the batched generation timing")
     parser.add_argument("--batches", type=int, default=5, help="timed training batches per model")
     parser.add_argument("--skip-generation", action="store_true")
+    parser.add_argument("--bf16", choices=["auto", "yes", "no"], default="auto",
+                        help="also time bf16 autocast (auto: on CUDA only; CPUs without AVX-512 BF16 emulate it slowly)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
@@ -93,7 +95,8 @@ def main() -> None:
     cfg = yaml.safe_load(open(CONFIG))["experiments"]["smoke"]
     if not args.skip_generation:
         generation(args.steps, args.sims)
-    training(cfg, device, args.batches)
+    bf16 = args.bf16 == "yes" or (args.bf16 == "auto" and device.type == "cuda")
+    training(cfg, device, args.batches, (False, True) if bf16 else (False,))
 
 
 if __name__ == "__main__":
