@@ -1,0 +1,14 @@
+"""Rule smoke_generate: simulate the SMOKE rotation set (and the symmetry-check plumes) with PhiFlow."""
+
+from symrep.data.smoke import rotation_set
+from symrep.data.smoke_phiflow import Solver, generate
+from symrep.io import write_json
+from symrep.runtime import rule_context
+
+with rule_context(snakemake):
+    gen = snakemake.params.generator
+    solver = Solver(gen["solver_rel_tol"], gen["solver_abs_tol"], precision=gen["precision"])
+    card = generate(rotation_set(gen["simulations"]), steps=gen["steps"], resolution=gen["resolution"],
+                    solver=solver, check_buoyancy=gen["check_buoyancy"], paths=snakemake.output.sims,
+                    check_path=snakemake.output.check)
+    write_json(snakemake.output.card, card)

@@ -1,0 +1,11 @@
+"""Rule smoke_table6: Table 6 (Future/Domain RMSE, mean (std) over seeds) beside the paper's rows."""
+
+from pathlib import Path
+
+from symrep.report.smoke import table6
+from symrep.runtime import rule_context
+
+with rule_context(snakemake):
+    p = snakemake.params
+    table6(snakemake.input.runs, snakemake.input.reference, Path(snakemake.output[0]).with_suffix(""),
+           scale=p.scale, ddof=p.ddof, training=p.training)

@@ -1,0 +1,58 @@
+"""The C4 action on stored SMOKE velocity frames, three ways, and the check of the generator against it."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from symrep.actions import by_element, rotate_vector_field
+from symrep.data.smoke import cell_centred, relative_difference
+
+#: how a quarter turn k acts on stored frames (see `act`)
+ACTIONS = ("paper", "staggered", "released")
+
+
+def act(frames: torch.Tensor, k, action: str = "paper") -> torch.Tensor:
+    """Quarter turns k (int, or (B,) per sample) of stored frames (..., 2T, R, R), T velocity frames.
+
+    paper: turn the grid counter-clockwise (x right, y up) and reorient the vectors, as for cell-centred
+    data (`rotate_vector_field`), which leaves a component moved from one axis to the other one cell off
+    its faces. staggered: the same, then that component shifted onto its faces (exact on this layout).
+    released: the authors' code, torch.rot90 on the (y, x) arrays and (u_x, u_y) -> (-u_y, u_x): a
+    clockwise turn of the grid with the vectors turned counter-clockwise, i.e. for odd k a rotation by
+    -k composed with a sign flip of the velocity.
+    """
+    if action == "released":
+        return rotate_vector_field(frames, k, y_up=False, components="yx")
+    if action not in ("paper", "staggered"):
+        raise ValueError(f"unknown action {action!r}; known: {', '.join(ACTIONS)}")
+    turned = rotate_vector_field(frames, k, y_up=True, components="xy")
+    return turned if action == "paper" else by_element(_onto_faces, k, turned)
+
+
+def _onto_faces(k: int, frames: torch.Tensor) -> torch.Tensor:
+    """After turning by k: shift u_x one cell towards +x (k = 1, 2) and u_y one cell towards +y (k = 2, 3),
+    filling the wall faces with zeros."""
+    v = frames.reshape(*frames.shape[:-3], -1, 2, *frames.shape[-2:]).clone()
+    if k % 4 in (1, 2):
+        v[..., 0, :, 1:], v[..., 0, :, 0] = v[..., 0, :, :-1].clone(), 0
+    if k % 4 in (2, 3):
+        v[..., 1, 1:, :], v[..., 1, 0, :] = v[..., 1, :-1, :].clone(), 0
+    return v.reshape(frames.shape)
+
+
+def target_plume(j: int, action: str) -> int:
+    """Which plume of `symmetric_layout` plume 0 turned by j should match (the released action turns the
+    grid the other way)."""
+    return (-j) % 4 if action == "released" else j
+
+
+def symmetry_errors(plumes: np.ndarray, action: str = "paper", centred: bool = False) -> np.ndarray:
+    """Relative difference, per frame, between plume 0 acted on by j = 1, 2, 3 and the plume simulated
+    with the correspondingly turned inflow and buoyancy (`symmetric_layout`): (3, T). `centred` compares
+    cell-centred velocities turned exactly (the simulation's symmetry alone)."""
+    if centred:
+        plumes, action = cell_centred(plumes), "paper"
+    base = torch.from_numpy(np.ascontiguousarray(plumes[0]))
+    return np.stack([relative_difference(act(base, j, action).numpy(), plumes[target_plume(j, action)])
+                     for j in (1, 2, 3)])

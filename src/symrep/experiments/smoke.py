@@ -1,0 +1,138 @@
+"""SMOKE autoregression (main paper §6.3, appendix C.3; protocols.md §4): windows, losses, rollout RMSE.
+
+A window starting at s feeds frames s+offset .. s+offset+9 (stacked to 20 channels) and targets the
+following frames; predictions are fed back autoregressively (the oldest frame dropped). All windows are
+gathered on the device from the resident simulations: no per-sample Python in the loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from symrep.data.smoke_action import act
+from symrep.representations import spatial_channel_action
+
+@dataclass
+class Windows:
+    """Windows into resident simulations data (S, T, 2, R, R): window i = simulation sims[i] from starts[i]."""
+
+    data: torch.Tensor
+    sims: torch.Tensor
+    starts: torch.Tensor
+    input_frames: int
+    offset: int
+
+    @classmethod
+    def grid(cls, data: torch.Tensor, first_stop_step, *, input_frames: int, offset: int,
+             target_frames: int) -> "Windows":
+        """Every simulation of `data` at starts range(*first_stop_step), checked to fit in its frames."""
+        starts = torch.arange(*first_stop_step)
+        if len(starts) == 0:
+            raise ValueError(f"window range {list(first_stop_step)} holds no window")
+        last = int(starts[-1]) + offset + input_frames + target_frames
+        if last > data.shape[1]:
+            raise ValueError(f"window range {list(first_stop_step)} with {target_frames} target frames needs "
+                             f"{last} frames per simulation, the data has {data.shape[1]}")
+        sims = torch.arange(data.shape[0]).repeat_interleave(len(starts))
+        return cls(data, sims.to(data.device), starts.repeat(data.shape[0]).to(data.device), input_frames, offset)
+
+    def __len__(self) -> int:
+        return len(self.sims)
+
+    def batch(self, index: torch.Tensor, target_frames: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Inputs (B, 2·input_frames, R, R) and targets (B, target_frames, 2, R, R) of windows `index`."""
+        index = index.to(self.sims.device)
+        t = self.starts[index, None] + self.offset + torch.arange(self.input_frames + target_frames, device=index.device)
+        frames = self.data[self.sims[index, None], t]
+        x = frames[:, : self.input_frames].flatten(1, 2)
+        return x, frames[:, self.input_frames :]
+
+
+def rollout(model, x: torch.Tensor, steps: int) -> torch.Tensor:
+    """Predict `steps` frames autoregressively: (B, steps, 2, R, R)."""
+    preds = []
+    for _ in range(steps):
+        y = model(x)
+        preds.append(y)
+        x = torch.cat([x[:, y.shape[1] :], y], dim=1)
+    return torch.stack(preds, dim=1)
+
+
+@torch.no_grad()
+def rollout_rmse(model, windows: Windows, steps: int, batch_size: int) -> float:
+    """RMSE as Wang et al.'s eval_epoch computes it: per batch of consecutive windows the MSE averaged over
+    steps, then the square root of the unweighted mean over batches (a short last batch counts fully)."""
+    mses = []
+    for index in torch.arange(len(windows)).split(batch_size):
+        x, y = windows.batch(index, steps)
+        mses.append(F.mse_loss(rollout(model, x.float(), steps).float(), y).item())
+    return float(torch.tensor(mses, dtype=torch.float64).mean().sqrt())
+
+
+class SmokeTask:
+    """One SMOKE training run for `fit`: Adam with weight decay, per-epoch exponential learning-rate decay."""
+
+    def __init__(self, model, train: Windows, valid: Windows, *, loss: str, lam: float, lr: float,
+                 lr_decay: float, weight_decay: float, batch_size: int, train_steps: int, valid_steps: int,
+                 action: str, bf16: bool):
+        if loss not in ("plain", "augmented"):
+            raise ValueError(f"unknown SMOKE loss {loss!r}")
+        self.model, self.train, self.valid, self.loss, self.lam = model, train, valid, loss, lam
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.999), weight_decay=weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimizer, step_size=1, gamma=lr_decay)
+        self.batch_size, self.train_steps, self.valid_steps = batch_size, train_steps, valid_steps
+        self.action, self.bf16 = action, bf16
+        self.device = train.data.device
+
+    def autocast(self):
+        if not self.bf16:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16)
+
+    def losses(self, x: torch.Tensor, y: torch.Tensor, k: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(prediction loss, latent equivariance loss) of one batch; k: per-sample quarter turns."""
+        if self.loss == "plain":
+            pred = rollout(self.model, x, y.shape[1]).float()
+            return sum(F.mse_loss(pred[:, t], y[:, t]) for t in range(y.shape[1])), torch.zeros((), device=x.device)
+        x_rot, y1_rot = act(x, k, self.action), act(y[:, 0], k, self.action)
+        want_latent = self.lam > 0
+        out, z = self._first_step(x, want_latent)
+        out_rot, z_rot = self._first_step(x_rot, want_latent)
+        pred = 0.5 * F.mse_loss(out_rot.float(), y1_rot) + 0.5 * F.mse_loss(out.float(), y[:, 0])
+        if y.shape[1] > 1:
+            later = rollout(self.model, torch.cat([x[:, 2:], out], dim=1), y.shape[1] - 1).float()
+            pred = pred + sum(F.mse_loss(later[:, t], y[:, t + 1]) for t in range(y.shape[1] - 1))
+        if not want_latent:
+            return pred, torch.zeros((), device=x.device)
+        z_turned = spatial_channel_action(z.float(), k, y_up=self.action != "released")
+        return pred, F.mse_loss(z_turned, z_rot.float())
+
+    def _first_step(self, x, latent: bool):
+        return self.model(x, latent=True) if latent else (self.model(x), None)
+
+    def train_epoch(self, epoch: int, rng: torch.Generator) -> dict[str, float]:
+        order = torch.randperm(len(self.train), generator=rng)
+        turns = torch.randint(0, 4, (len(self.train),), generator=rng)
+        pred_sum = torch.zeros((), device=self.device, dtype=torch.float64)
+        equi_sum = torch.zeros_like(pred_sum)
+        batches = order.split(self.batch_size)
+        for index in batches:
+            x, y = self.train.batch(index, self.train_steps)
+            with self.autocast():
+                pred, equi = self.losses(x, y, turns[index].to(self.device))
+            self.optimizer.zero_grad(set_to_none=True)
+            (pred + self.lam * equi).backward()
+            self.optimizer.step()
+            pred_sum += pred.detach() / self.train_steps
+            equi_sum += equi.detach()
+        lr = self.scheduler.get_last_lr()[0]
+        self.scheduler.step()
+        return {"train_rmse": float((pred_sum / len(batches)).sqrt()),
+                "equivariance_loss": float(equi_sum / len(batches)), "lr": lr}
+
+    def validate(self, epoch: int) -> dict[str, float]:
+        return {"val_rmse": rollout_rmse(self.model, self.valid, self.valid_steps, self.batch_size)}

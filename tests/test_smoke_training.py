@@ -1,0 +1,167 @@
+"""SMOKE models and training: the paper's parameter counts, the latent tap, rollouts and the published RMSE
+definition, the losses, seeded determinism, and Table 6 beside the paper's rows."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import torch.nn.functional as F
+import yaml
+
+from conftest import REPO
+from symrep.data.smoke import save_frames
+from symrep.data.smoke_action import act
+from symrep.experiments.smoke import SmokeTask, Windows, rollout, rollout_rmse
+from symrep.experiments.smoke_run import train_and_evaluate
+from symrep.experiments.smoke_settings import MODELS, run_settings
+from symrep.models.smoke import SmokeCNN, SmokeMLP, build, parameter_count
+from symrep.report.smoke import table6
+from symrep.representations import spatial_channel_action
+
+PAPER = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["experiments"]["smoke"]
+
+
+def test_paper_parameter_counts():
+    """Table 6: CNN 0.25M (appendix C.3's network: 247,850), MLP 8.33M."""
+    cnn = build("cnn", PAPER["architectures"]["cnn"], input_frames=10, resolution=64)
+    mlp = build("mlp", PAPER["architectures"]["mlp"], input_frames=10, resolution=64)
+    assert parameter_count(cnn) == 247_850 and round(parameter_count(mlp) / 1e6, 2) == 8.33
+
+
+def test_cnn_returns_the_last_block_feature_map_as_latent():
+    model = SmokeCNN(hidden=12).eval()
+    x = torch.randn(3, 20, 16, 16)
+    out, z = model(x, latent=True)
+    assert out.shape == (3, 2, 16, 16) and z.shape == (3, 12, 16, 16)
+    assert torch.equal(model.head(z), out) and torch.equal(model(x), out)
+    assert SmokeMLP(resolution=8, hidden=4)(torch.randn(2, 20, 8, 8)).shape == (2, 2, 8, 8)
+    with pytest.raises(ValueError, match="unknown SMOKE architecture"):
+        build("unet", {}, input_frames=10, resolution=64)
+
+
+class LastFrame(torch.nn.Module):
+    """Predicts the last input frame times a learnable factor."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.ones(()))
+
+    def forward(self, x, latent=False):
+        out = self.w * x[:, -2:]
+        return (out, x[:, -2:] * 1.0) if latent else out
+
+
+def test_rollout_feeds_predictions_back():
+    x = torch.arange(6.0).reshape(1, 6, 1, 1)  # three frames (0, 1), (2, 3), (4, 5)
+    model = LastFrame()
+    with torch.no_grad():
+        model.w.fill_(2.0)
+    pred = rollout(model, x, 3)
+    assert pred.shape == (1, 3, 2, 1, 1) and pred[0, :, :, 0, 0].tolist() == [[8, 10], [16, 20], [32, 40]]
+
+
+def test_rmse_is_the_root_of_the_unweighted_mean_of_batch_mses():
+    data = torch.randn(1, 12, 2, 3, 3)
+    windows = Windows.grid(data, [0, 5, 1], input_frames=2, offset=0, target_frames=3)
+    model = LastFrame()
+    batches = []
+    for index in ([0, 1], [2, 3], [4]):  # the short last batch counts as much as the others
+        x, y = windows.batch(torch.tensor(index), 3)
+        batches.append(F.mse_loss(rollout(model, x, 3), y).item())
+    assert rollout_rmse(model, windows, 3, batch_size=2) == pytest.approx(np.sqrt(np.mean(batches)), rel=1e-6)
+
+
+def task(loss, lam, action="paper"):
+    torch.manual_seed(0)
+    data = torch.randn(2, 12, 2, 8, 8)
+    windows = Windows.grid(data, [0, 4, 1], input_frames=2, offset=1, target_frames=3)
+    return SmokeTask(SmokeCNN(4, 2, hidden=6, layers=3), windows, windows, loss=loss, lam=lam, lr=1e-3,
+                     lr_decay=0.9, weight_decay=4e-4, batch_size=4, train_steps=3, valid_steps=3, action=action,
+                     bf16=False)
+
+
+@pytest.mark.parametrize("action", ["paper", "released"])
+def test_augmented_loss_is_the_papers(action):
+    t = task("augmented", 0.005, action)
+    x, y = t.train.batch(torch.arange(4), 3)
+    k = torch.tensor([0, 1, 2, 3])
+    pred, equi = t.losses(x, y, k)
+    x_rot = act(x, k, action)
+    out, z = t.model(x, latent=True)
+    out_rot, z_rot = t.model(x_rot, latent=True)
+    later = rollout(t.model, torch.cat([x[:, 2:], out], 1), 2)
+    expected = (0.5 * F.mse_loss(out_rot, act(y[:, 0], k, action)) + 0.5 * F.mse_loss(out, y[:, 0])
+                + F.mse_loss(later[:, 0], y[:, 1]) + F.mse_loss(later[:, 1], y[:, 2]))
+    assert pred.item() == pytest.approx(expected.item(), rel=1e-5)
+    turned = spatial_channel_action(z, k, y_up=action != "released")
+    assert equi.item() == pytest.approx(F.mse_loss(turned, z_rot).item(), rel=1e-5)
+    assert task("augmented", 0.0).losses(x, y, k)[1].item() == 0
+
+
+def test_plain_loss_sums_the_rollout_mses():
+    t = task("plain", 0.0)
+    x, y = t.train.batch(torch.arange(4), 3)
+    pred, equi = t.losses(x, y, torch.zeros(4, dtype=torch.long))
+    expected = sum(F.mse_loss(p, y[:, i]) for i, p in enumerate(rollout(t.model, x, 3).unbind(1)))
+    assert pred.item() == pytest.approx(expected.item(), rel=1e-6) and equi.item() == 0
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("smoke")
+    rng = np.random.default_rng(0)
+    paths = [root / f"sim{i}.npy" for i in range(3)]
+    for p in paths:
+        save_frames(p, np.cumsum(rng.standard_normal((14, 2, 8, 8)), axis=0) * 0.1)
+    return paths
+
+
+def tiny_run(model):
+    cfg = {**PAPER, "architectures": {"cnn": {"hidden": 4, "layers": 3, "kernel": 3}, "mlp": {"hidden": 4, "layers": 3}},
+           "windows": {"input_frames": 2, "offset": 2, "train": [0, 4, 1], "valid": [4, 6, 1],
+                       "test_future": [6, 8, 1], "test_domain": [0, 3, 1]},
+           "training": {**PAPER["training"], "batch_size": 3, "train_steps": 2, "valid_steps": 2, "test_steps": 3,
+                        "max_epochs": 2, "min_epochs": 0}}
+    return run_settings(cfg, model)
+
+
+@pytest.mark.parametrize("model", list(MODELS))
+def test_same_seed_same_run_and_other_seed_other_run(tiny_data, tmp_path, model):
+    def train(seed, name):
+        metrics, history, net = train_and_evaluate(tiny_run(model), seed, tiny_data[:2], tiny_data[2:],
+                                                   checkpoint=tmp_path / f"{name}.pt", device="cpu")
+        return metrics, history, net.state_dict()
+
+    (m1, h1, w1), (m2, h2, w2), (m3, _, w3) = train(0, "a"), train(0, "b"), train(1, "c")
+    assert m1["future_rmse"] == m2["future_rmse"] and m1["domain_rmse"] == m2["domain_rmse"]
+    assert [h["val_rmse"] for h in h1] == [h["val_rmse"] for h in h2] and len(h1) == 2
+    assert all(torch.equal(w1[k], w2[k]) for k in w1)
+    assert any(not torch.equal(w1[k], w3[k]) for k in w1 if w1[k].is_floating_point())
+    assert m1["windows"] == {"train": 8, "valid": 4, "test_future": 4, "test_domain": 3}
+    assert np.isfinite([m1["future_rmse"], m1["domain_rmse"]]).all() and m1["selected"] == "best"
+
+
+def test_run_settings_hold_only_what_the_model_depends_on():
+    a, b = run_settings(PAPER, "cnn"), run_settings({**PAPER, "hyperparameters": {
+        **PAPER["hyperparameters"], "ours": {"lr": 0.01, "lambda": 1.0}}}, "cnn")
+    assert a == b and a["network"] == PAPER["architectures"]["cnn"]
+    assert run_settings(PAPER, "ours")["hyperparameters"] == {"lr": 0.001, "lambda": 0.005}
+
+
+def test_table6_puts_each_run_beside_the_papers_row(tmp_path):
+    files = []
+    for i, (model, seed, future) in enumerate([("cnn", 0, 0.9), ("cnn", 1, 1.1), ("ours", 0, 0.8)]):
+        files.append(tmp_path / f"{i}.json")
+        files[-1].write_text(json.dumps({"model": model, "seed": seed, "future_rmse": future, "domain_rmse": 0.7,
+                                         "parameters": 247_850}))
+    frame = table6(files, REPO / "config" / "reference" / "table6.yaml", tmp_path / "table6", scale="test",
+                   ddof=0, training=PAPER["training"])
+    assert list(frame["source"][:3]) == ["this run", "paper", "paper"]
+    assert frame.loc[0, "future"] == "1.000 (0.100)" and frame.loc[0, "params_m"] == "0.25"
+    ours = frame[(frame.model == "Ours")]
+    assert list(ours.source) == ["this run", "paper"] and ours.iloc[1]["future"] == "0.78 (0.01)"
+    assert (frame[frame.model == "PSCNN"].runs == "not reproduced").all()
+    assert len(pd.read_csv(tmp_path / "table6.csv")) == 12
+    assert "20-step" in (tmp_path / "table6.md").read_text()
