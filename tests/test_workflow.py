@@ -3,6 +3,9 @@
 import json
 import math
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -85,8 +88,8 @@ def test_lint_is_clean():
 
 def test_snakefmt_is_clean():
     files = [str(REPO / "Snakefile"), *map(str, sorted((REPO / "workflow").glob("*.smk")))]
-    result = __import__("subprocess").run([shutil.which("snakefmt") or "snakefmt", "--check", *files],
-                                          capture_output=True, text=True)
+    snakefmt = Path(sys.executable).parent / "snakefmt"  # installed beside this interpreter
+    result = subprocess.run([str(snakefmt), "--check", *files], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -5,6 +5,8 @@ from pathlib import Path
 import yaml
 
 from symrep.codedeps import code_dependencies
+from symrep.data.catalog import ARTIFACTS, DATASETS
+from symrep.data.fixtures import FIXTURE_FILES
 from symrep.config import check_datasets, deep_merge, needed_datasets, validate_config
 
 REPO = Path(workflow.basedir)
@@ -41,3 +43,42 @@ def code(script):
 def all_targets(wildcards):
     """Every enabled experiment's outputs, and a data card per dataset they read."""
     return TARGETS + [f"results/data/{d}.json" for d in NEEDED_DATASETS]
+
+
+# Data (workflow/data.smk)
+FIXTURES = config["data"]["fixtures"]
+
+
+def raw(dataset):
+    """Paths below resources/raw/ of a catalogue dataset's files."""
+    return [f"resources/raw/{a}" for a in DATASETS[dataset]]
+
+
+def dataset_files(wildcards):
+    return raw(wildcards.dataset)
+
+
+def fetch_params(wildcards):
+    artifact = ARTIFACTS[wildcards.artifact]
+    return {
+        "md5": config["data"]["checksums"].get(artifact.path, artifact.md5),
+        "mirrors": ([FIXTURES] if FIXTURES else []) + config["data"]["mirrors"],
+        "urls": list(artifact.urls) if config["data"]["download"] else [],
+    }
+
+
+def fixture_input(wildcards):
+    return f"{FIXTURES}/{wildcards.artifact}" if FIXTURES else []
+
+
+# Hyperparameter tables (workflow/report.smk)
+HYPERPARAMETER_SETTINGS = {
+    "table7": EXPERIMENTS["latent"],
+    "table8": EXPERIMENTS["ddmnist"]["groups"],
+    "table9": EXPERIMENTS["ddmnist"]["hyperparameters"],
+    "table10": EXPERIMENTS["medmnist3d"]["hyperparameters"],
+}
+
+
+def hyperparameter_settings(wildcards):
+    return HYPERPARAMETER_SETTINGS[wildcards.table]

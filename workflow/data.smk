@@ -1,34 +1,6 @@
 # Raw dataset files: one fetch job per artifact, verified by MD5, from a mirror or the canonical URL.
 import re
 
-from symrep.data.catalog import ARTIFACTS, DATASETS
-from symrep.data.fixtures import FIXTURE_FILES
-
-FIXTURES = config["data"]["fixtures"]
-
-
-def raw(dataset):
-    """Paths below resources/raw/ of a catalogue dataset's files."""
-    return [f"resources/raw/{a}" for a in DATASETS[dataset]]
-
-
-def dataset_files(wildcards):
-    return raw(wildcards.dataset)
-
-
-def fetch_params(wildcards):
-    artifact = ARTIFACTS[wildcards.artifact]
-    return {
-        "md5": config["data"]["checksums"].get(artifact.path, artifact.md5),
-        "mirrors": ([FIXTURES] if FIXTURES else []) + config["data"]["mirrors"],
-        "urls": list(artifact.urls) if config["data"]["download"] else [],
-    }
-
-
-def fixture_input(wildcards):
-    return f"{FIXTURES}/{wildcards.artifact}" if FIXTURES else []
-
-
 if FIXTURES:
 
     rule fixtures:
@@ -41,8 +13,6 @@ if FIXTURES:
         localrule: True
         conda:
             "../envs/symrep.yaml"
-        params:
-            root=FIXTURES,
         script:
             "../scripts/make_fixtures.py"
 

@@ -1,16 +1,4 @@
 # Tables and figures rendered from configuration alone: the main paper's hyperparameter tables.
-HYPERPARAMETER_SETTINGS = {
-    "table7": EXPERIMENTS["latent"],
-    "table8": EXPERIMENTS["ddmnist"]["groups"],
-    "table9": EXPERIMENTS["ddmnist"]["hyperparameters"],
-    "table10": EXPERIMENTS["medmnist3d"]["hyperparameters"],
-}
-
-
-def hyperparameter_settings(wildcards):
-    return HYPERPARAMETER_SETTINGS[wildcards.table]
-
-
 rule hyperparameter_table:
     input:
         reference=repo_file("config/reference/{table}.yaml"),

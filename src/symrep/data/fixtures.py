@@ -116,6 +116,14 @@ def write_tmnist_csv(path: Path, seed: int = 4) -> None:
     _write(path, ("\n".join(lines) + "\n").encode())
 
 
+def fixture_root(first_file: str | Path) -> Path:
+    """The root folder, given the path of the first of FIXTURE_FILES below it."""
+    first_file = Path(first_file)
+    if not first_file.as_posix().endswith(FIXTURE_FILES[0]):
+        raise ValueError(f"{first_file} is not {FIXTURE_FILES[0]} below a fixtures folder")
+    return first_file.parents[len(Path(FIXTURE_FILES[0]).parts) - 1]
+
+
 def write_fixtures(root: str | Path) -> dict[str, str]:
     """Write every stand-in below `root` (mirror layout); return {relative path: md5}."""
     root = Path(root)
