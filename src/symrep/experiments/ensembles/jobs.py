@@ -1,0 +1,171 @@
+"""The ensemble experiments' jobs: train a block of members, evaluate members and ensembles on orbits.
+
+`settings` are plain dicts built by workflow/ensembles.smk from the configuration (see docs/ensembles.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from symrep.experiments.ensembles.data import Normalizer, augmenter, load_split, noise_images, subset
+from symrep.experiments.ensembles.metrics import METRICS, OrbitAccumulator, bootstrap_weights
+from symrep.experiments.ensembles.training import EnsembleTask, TrainingData, member_seed
+from symrep.groups import get_group
+from symrep.io import environment, fingerprint, save_weights, write_csv, write_json
+from symrep.models.ensemble_cnns import build_member
+from symrep.models.stacked import StackedEnsemble
+from symrep.runtime import atomic_path, resolve_device, seed_everything
+from symrep.training import EarlyStopping, fit
+
+log = logging.getLogger(__name__)
+
+
+def training_images(s: dict, files: list[str]) -> tuple[torch.Tensor, torch.Tensor, Normalizer]:
+    """The (seeded) training subset and the normaliser fitted on the whole training split."""
+    images, labels = load_split(s["dataset"], files, "train")
+    normalize = Normalizer.fit(images)
+    keep = subset(len(labels), s["train_samples"], s["seed"])
+    return images[keep], labels[keep], normalize
+
+
+def eval_sets(s: dict, files: list[str], ood_files: list[str], normalize: Normalizer, n: int | None) -> dict:
+    """{"id": (unit images, labels), "ood": (unit images, None)} and the normaliser of each set."""
+    images, labels = load_split(s["dataset"], files, "test")
+    keep = subset(len(labels), n, s["seed"])
+    if s["ood_dataset"] is None:
+        ood = noise_images(len(keep), s["seed"])
+    else:
+        ood = load_split(s["ood_dataset"], ood_files, "test")[0]
+        ood = ood[subset(len(ood), n, s["seed"])]
+    ood_normalize = normalize if s["ood_normalization"] == "train" else Normalizer(0.0, 1.0)
+    return {"id": (images[keep], labels[keep], normalize), "ood": (ood, None, ood_normalize)}
+
+
+def _snapshot(model: StackedEnsemble) -> dict[str, torch.Tensor]:
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
+def train_block(s: dict, files: list[str], weights_out: str, metrics_out: str, history_out: str,
+                checkpoint: str) -> None:
+    """Train members s["members"] = [start, stop) together; save their weights after every epoch
+    (s["keep_epochs"]) or at the end."""
+    device = resolve_device(s["device"])
+    rng = seed_everything(s["seed"], s["deterministic"])
+    group = get_group(s["group"])
+    images, labels, normalize = training_images(s, files)
+    val_images, val_labels = load_split(s["dataset"], files, "test")
+    keep = subset(len(val_labels), s["val_samples"], s["seed"])
+    indices = list(range(*s["members"]))
+    seeds = [member_seed(s["seed"], i) for i in indices]
+    data = TrainingData(images.to(device), labels.to(device),
+                        augmenter(group, normalize, s["augment_before_normalizing"]), group.order)
+    task = EnsembleTask(s["spec"], seeds, data, optimizer=s["optimizer"], lr=s["lr"], batch_size=s["batch_size"],
+                        augmentation=s["augmentation"], members_per_batch=s["members_per_batch"], device=device,
+                        validation=(normalize(val_images[keep]).to(device), val_labels[keep].to(device)))
+    log.info("training members %d..%d (%d) of %s on %s, group %s, %d images, device %s", indices[0],
+             indices[-1], len(indices), s["spec"], s["dataset"], s["group"], len(labels), device)
+    snapshots_dir = Path(f"{checkpoint}.epochs")
+    snapshots = {0: _snapshot(task.model)}
+
+    def on_epoch(epoch: int, record: dict) -> None:
+        if s["keep_epochs"]:
+            with atomic_path(snapshots_dir / f"epoch{epoch + 1}.pt") as tmp:
+                torch.save(_snapshot(task.model), tmp)
+
+    start = time.perf_counter()
+    result = fit(task, max_epochs=s["epochs"], stopping=EarlyStopping("val_acc", mode="max"), rng=rng,
+                 checkpoint=checkpoint, fingerprint=fingerprint(s), select="last", on_epoch=on_epoch)
+    seconds = time.perf_counter() - start
+    if s["keep_epochs"]:
+        for epoch in range(1, s["epochs"] + 1):
+            snapshots[epoch] = torch.load(snapshots_dir / f"epoch{epoch}.pt")
+    snapshots[s["epochs"]] = _snapshot(task.model)
+    save_weights(weights_out, task.model, snapshots=snapshots, members=indices, seeds=seeds, spec=s["spec"])
+    write_csv(history_out, result.history)
+    trained_epochs = len(result.history) - (result.resumed_from or 0)
+    write_json(metrics_out, {
+        "members": indices, "epochs": len(result.history), "final": result.history[-1],
+        "train_images": len(labels), "seconds": seconds,
+        "member_epochs_per_second": len(indices) * trained_epochs / seconds, "resumed_from": result.resumed_from,
+        "environment": environment()})
+    for path in sorted(snapshots_dir.glob("epoch*.pt")):
+        path.unlink()
+    if snapshots_dir.exists():
+        snapshots_dir.rmdir()
+
+
+def load_members(weights_files: list[str], epoch: int, members_per_batch: int,
+                 device: torch.device) -> StackedEnsemble:
+    """All members of the given training blocks, as one stacked model holding their weights at `epoch`."""
+    blocks = [torch.load(f, map_location="cpu", weights_only=False) for f in weights_files]
+    template = build_member(blocks[0]["spec"], 0)
+    size = sum(len(b["members"]) for b in blocks)
+    model = StackedEnsemble([template] * size, members_per_batch)
+    states = [b["snapshots"][epoch] for b in blocks]
+    model.load_state_dict({k: torch.cat([st[k] for st in states]) for k in states[0]})
+    return model.to(device).eval()
+
+
+@torch.no_grad()
+def orbit_logits(model: StackedEnsemble, x: torch.Tensor, transform, group_order: int) -> torch.Tensor:
+    """(P, G, n, C) logits of every member on every transformed copy g·x of the unit images x."""
+    orbit = torch.cat([transform(g, x) for g in range(group_order)])
+    return model(orbit, shared=True).view(model.size, group_order, len(x), -1)
+
+
+def evaluate_sets(model: StackedEnsemble, sets: dict, group, before_normalizing: bool, weights, mean: str,
+                  chunk: int, device: torch.device) -> dict[str, tuple[dict, dict]]:
+    """Per eval set: (member metrics (P,), ensemble metrics (S,)) for the ensembles given by `weights`."""
+    out = {}
+    for name, (images, labels, normalize) in sets.items():
+        transform = augmenter(group, normalize, before_normalizing)
+        acc = OrbitAccumulator(weights, mean)
+        for start in range(0, len(images), chunk):
+            x = images[start : start + chunk].to(device)
+            y = labels[start : start + chunk].to(device) if labels is not None else None
+            acc.add(orbit_logits(model, x, transform, group.order), y)
+        out[name] = acc.result()
+    return out
+
+
+def _rows(metrics: dict, **columns) -> list[dict]:
+    n = len(metrics["osp"])
+    return [{**{k: (v[i] if isinstance(v, list) else v) for k, v in columns.items()},
+             **{m: float(metrics[m][i]) for m in METRICS}} for i in range(n)]
+
+
+def evaluate(s: dict, files: list[str], ood_files: list[str], weights_files: list[str], out_csv: str) -> None:
+    """Members and bootstrapped ensembles at the last epoch (s["sizes"] × s["bootstraps"]), and, for each
+    epoch in s["curve_epochs"], the members and the ensemble of all members; one long CSV."""
+    device = resolve_device(s["device"])
+    seed_everything(s["seed"], s["deterministic"])
+    group = get_group(s["group"])
+    normalize = training_images(s, files)[2]
+    model = load_members(weights_files, s["epochs"], s["members_per_batch"], device)
+    pool = model.size
+    draws = bootstrap_weights(pool, s["sizes"], s["bootstraps"], torch.Generator().manual_seed(s["seed"]))
+    rows = []
+    sets = eval_sets(s, files, ood_files, normalize, s["eval_samples"])
+    log.info("evaluating %d members and %d bootstrap ensembles on %s", pool, len(draws), list(sets))
+    for name, (members, ensembles) in evaluate_sets(model, sets, group, s["augment_before_normalizing"], draws,
+                                                    s["mean"], s["chunk"], device).items():
+        rows += _rows(members, eval_set=name, epoch=s["epochs"], kind="member", member=list(range(pool)))
+        rows += _rows(ensembles, eval_set=name, epoch=s["epochs"], kind="ensemble",
+                      size=[z for z in s["sizes"] for _ in range(s["bootstraps"])],
+                      bootstrap=list(range(s["bootstraps"])) * len(s["sizes"]))
+    curve_sets = eval_sets(s, files, ood_files, normalize, s["curve_samples"]) if s["curve_epochs"] else {}
+    everyone = torch.full((1, pool), 1.0 / pool)
+    for epoch in s["curve_epochs"]:
+        model = load_members(weights_files, epoch, s["members_per_batch"], device)
+        for name, (members, ensembles) in evaluate_sets(model, curve_sets, group, s["augment_before_normalizing"],
+                                                        everyone, s["mean"], s["chunk"], device).items():
+            rows += _rows(members, eval_set=name, epoch=epoch, kind="curve_member", member=list(range(pool)))
+            rows += _rows(ensembles, eval_set=name, epoch=epoch, kind="curve_ensemble", size=pool)
+        log.info("epoch %d evaluated", epoch)
+    frame = pd.DataFrame(rows).assign(group=s["group"], architecture=s["architecture"])
+    write_csv(out_csv, frame)
