@@ -46,6 +46,15 @@ class StackedEnsemble(nn.Module):
     def member_params(self, start: int, stop: int) -> dict[str, torch.Tensor]:
         return {n: self.stacked[_key(n)][start:stop] for n in self.names}
 
+    def stacked_state(self) -> dict[str, torch.Tensor]:
+        """{member parameter name: (E, ...) tensor}, detached copies on the CPU."""
+        return {n: self.stacked[_key(n)].detach().cpu().clone() for n in self.names}
+
+    def load_stacked_state(self, state: dict[str, torch.Tensor]) -> None:
+        with torch.no_grad():
+            for n in self.names:
+                self.stacked[_key(n)].copy_(state[n])
+
     def member_state(self, e: int) -> dict[str, torch.Tensor]:
         """Member `e`'s parameters, as the state dict of a lone member (detached copies)."""
         return {n: self.stacked[_key(n)][e].detach().clone() for n in self.names}

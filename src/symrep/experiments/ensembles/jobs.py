@@ -46,14 +46,11 @@ def eval_sets(s: dict, files: list[str], ood_files: list[str], normalize: Normal
     return {"id": (images[keep], labels[keep], normalize), "ood": (ood, None, ood_normalize)}
 
 
-def _snapshot(model: StackedEnsemble) -> dict[str, torch.Tensor]:
-    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-
-
 def train_block(s: dict, files: list[str], weights_out: str, metrics_out: str, history_out: str,
                 checkpoint: str) -> None:
-    """Train members s["members"] = [start, stop) together; save their weights after every epoch
-    (s["keep_epochs"]) or at the end."""
+    """Train members s["members"] = [start, stop) together. The weights file holds `snapshots`
+    {epoch: {parameter name: (members, ...) tensor}} for the last epoch, and for every epoch from 0
+    (initialisation) on when s["keep_epochs"]."""
     device = resolve_device(s["device"])
     rng = seed_everything(s["seed"], s["deterministic"])
     group = get_group(s["group"])
@@ -70,12 +67,12 @@ def train_block(s: dict, files: list[str], weights_out: str, metrics_out: str, h
     log.info("training members %d..%d (%d) of %s on %s, group %s, %d images, device %s", indices[0],
              indices[-1], len(indices), s["spec"], s["dataset"], s["group"], len(labels), device)
     snapshots_dir = Path(f"{checkpoint}.epochs")
-    snapshots = {0: _snapshot(task.model)}
+    snapshots = {0: task.model.stacked_state()} if s["keep_epochs"] else {}
 
     def on_epoch(epoch: int, record: dict) -> None:
         if s["keep_epochs"]:
             with atomic_path(snapshots_dir / f"epoch{epoch + 1}.pt") as tmp:
-                torch.save(_snapshot(task.model), tmp)
+                torch.save(task.model.stacked_state(), tmp)
 
     start = time.perf_counter()
     result = fit(task, max_epochs=s["epochs"], stopping=EarlyStopping("val_acc", mode="max"), rng=rng,
@@ -84,7 +81,7 @@ def train_block(s: dict, files: list[str], weights_out: str, metrics_out: str, h
     if s["keep_epochs"]:
         for epoch in range(1, s["epochs"] + 1):
             snapshots[epoch] = torch.load(snapshots_dir / f"epoch{epoch}.pt")
-    snapshots[s["epochs"]] = _snapshot(task.model)
+    snapshots[s["epochs"]] = task.model.stacked_state()
     save_weights(weights_out, task.model, snapshots=snapshots, members=indices, seeds=seeds, spec=s["spec"])
     write_csv(history_out, result.history)
     trained_epochs = len(result.history) - (result.resumed_from or 0)
@@ -107,7 +104,7 @@ def load_members(weights_files: list[str], epoch: int, members_per_batch: int,
     size = sum(len(b["members"]) for b in blocks)
     model = StackedEnsemble([template] * size, members_per_batch)
     states = [b["snapshots"][epoch] for b in blocks]
-    model.load_state_dict({k: torch.cat([st[k] for st in states]) for k in states[0]})
+    model.load_stacked_state({k: torch.cat([st[k] for st in states]) for k in states[0]})
     return model.to(device).eval()
 
 

@@ -86,7 +86,7 @@ class EnsembleTask:
             idx = order[:, start : start + self.batch_size]
             x, y = self._inputs(idx, elements.gather(1, idx) if self.augmentation == "random" else None)
             logits = self.model(x)  # (E, b, classes)
-            per_member = F.cross_entropy(logits.transpose(1, 2), y, reduction="none").mean(1)
+            per_member = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(y.shape).mean(1)
             self.optimizer.zero_grad(set_to_none=True)
             per_member.sum().backward()  # member e's gradient is that of its own mean loss
             self.optimizer.step()
