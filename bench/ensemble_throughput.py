@@ -96,11 +96,11 @@ def main() -> None:
           f"{args.members} members, {args.steps} steps, device {device}, {args.threads} thread(s)")
     seconds = one_by_one(*common)
     base = args.members * scale / seconds
-    print(f"  one by one            : {base:8.3f} members·epochs/s")
+    print(f"  one by one            : {base:10.4g} members·epochs/s")
     for k in args.members_per_batch:
         rate = args.members * scale / batched(*common, k)
         label = "stacked, loop" if k == 1 else f"stacked, vmap {k:>3}"
-        print(f"  {label:<22}: {rate:8.3f} members·epochs/s ({rate / base:.2f}x)")
+        print(f"  {label:<22}: {rate:10.4g} members·epochs/s ({rate / base:.2f}x)")
 
 
 if __name__ == "__main__":

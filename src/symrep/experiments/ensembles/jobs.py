@@ -88,7 +88,9 @@ def train_block(s: dict, files: list[str], weights_out: str, metrics_out: str, h
     write_json(metrics_out, {
         "members": indices, "epochs": len(result.history), "final": result.history[-1],
         "train_images": len(labels), "seconds": seconds,
-        "member_epochs_per_second": len(indices) * trained_epochs / seconds, "resumed_from": result.resumed_from,
+        "member_epochs_per_second": len(indices) * trained_epochs / seconds,  # epochs over train_images
+        "member_images_per_second": len(indices) * trained_epochs * len(labels) / seconds,
+        "resumed_from": result.resumed_from,
         "environment": environment()})
     for path in sorted(snapshots_dir.glob("epoch*.pt")):
         path.unlink()
