@@ -129,6 +129,7 @@ def evaluate_sets(model: StackedEnsemble, sets: dict, group, before_normalizing:
             y = labels[start : start + chunk].to(device) if labels is not None else None
             acc.add(orbit_logits(model, x, transform, group.order), y)
         out[name] = acc.result()
+        log.info("%s set: %d images x %d group elements evaluated", name, len(images), group.order)
     return out
 
 

@@ -7,7 +7,6 @@ batched run is independent of how members are split into jobs and batches.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,8 +15,6 @@ import torch.nn.functional as F
 
 from symrep.models.ensemble_cnns import build_member
 from symrep.models.stacked import StackedEnsemble
-
-log = logging.getLogger(__name__)
 
 
 def member_seed(base: int, index: int) -> int:
@@ -61,8 +58,7 @@ class EnsembleTask:
 
     def _epoch_plan(self, epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Per member: the order of the training images and (random augmentation) their group elements."""
-        n, order = len(self.data.labels), []
-        elements = []
+        n, order, elements = len(self.data.labels), [], []
         for seed in self.seeds:
             gen = epoch_generator(seed, epoch)
             order.append(torch.randperm(n, generator=gen))
