@@ -1,6 +1,7 @@
 """Batched ensemble training: a member trained inside a batch equals the same member trained alone;
 seeded determinism; resuming a killed block; the block job's outputs."""
 
+import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
@@ -154,3 +155,21 @@ def test_killed_block_resumes_to_the_same_weights(tmp_path, mnist_files, monkeyp
         for name, value in state.items():
             torch.testing.assert_close(resumed["snapshots"][epoch][name], value, rtol=0, atol=0)
     assert fingerprint(settings) == fingerprint(block_settings())
+
+
+def test_evaluation_does_not_depend_on_how_members_were_blocked(tmp_path, mnist_files):
+    """Members [0, 4) trained as one block or as two blocks of two give the same evaluation CSV."""
+    settings = block_settings(members=[0, 4], epochs=1, train_samples=32, keep_epochs=True, members_per_batch=1)
+    one = run_block(tmp_path, mnist_files, "one", settings)
+    run_block(tmp_path, mnist_files, "two_a", {**settings, "members": [0, 2]})
+    run_block(tmp_path, mnist_files, "two_b", {**settings, "members": [2, 4]})
+    assert one["members"] == [0, 1, 2, 3]
+    evaluation = {**settings, "sizes": [2, 4], "bootstraps": 3, "mean": "logits", "curve_epochs": [0, 1],
+                  "curve_samples": 8, "chunk": 5}
+    jobs.evaluate(evaluation, mnist_files, [], [str(tmp_path / "one" / "weights.pt")], str(tmp_path / "one.csv"))
+    jobs.evaluate(evaluation, mnist_files, [], [str(tmp_path / n / "weights.pt") for n in ("two_a", "two_b")],
+                  str(tmp_path / "two.csv"))
+    a, b = pd.read_csv(tmp_path / "one.csv"), pd.read_csv(tmp_path / "two.csv")
+    pd.testing.assert_frame_equal(a, b)
+    assert set(a.kind) == {"member", "ensemble", "curve_member", "curve_ensemble"} and set(a.eval_set) == {"id", "ood"}
+    assert len(a[a.kind == "ensemble"]) == 2 * 2 * 3 and a.osp.between(1, 4).all()

@@ -34,7 +34,7 @@ def training_images(s: dict, files: list[str]) -> tuple[torch.Tensor, torch.Tens
 
 
 def eval_sets(s: dict, files: list[str], ood_files: list[str], normalize: Normalizer, n: int | None) -> dict:
-    """{"id": (unit images, labels), "ood": (unit images, None)} and the normaliser of each set."""
+    """{"id": (unit images, labels, normaliser), "ood": (unit images, None, normaliser)}."""
     images, labels = load_split(s["dataset"], files, "test")
     keep = subset(len(labels), n, s["seed"])
     if s["ood_dataset"] is None:
@@ -98,13 +98,14 @@ def train_block(s: dict, files: list[str], weights_out: str, metrics_out: str, h
         snapshots_dir.rmdir()
 
 
-def load_members(weights_files: list[str], epoch: int, members_per_batch: int,
-                 device: torch.device) -> StackedEnsemble:
+def load_blocks(weights_files: list[str]) -> list[dict]:
+    return [torch.load(f, map_location="cpu", weights_only=False) for f in weights_files]
+
+
+def members_at(blocks: list[dict], epoch: int, members_per_batch: int, device: torch.device) -> StackedEnsemble:
     """All members of the given training blocks, as one stacked model holding their weights at `epoch`."""
-    blocks = [torch.load(f, map_location="cpu", weights_only=False) for f in weights_files]
     template = build_member(blocks[0]["spec"], 0)
-    size = sum(len(b["members"]) for b in blocks)
-    model = StackedEnsemble([template] * size, members_per_batch)
+    model = StackedEnsemble([template] * sum(len(b["members"]) for b in blocks), members_per_batch)
     states = [b["snapshots"][epoch] for b in blocks]
     model.load_stacked_state({k: torch.cat([st[k] for st in states]) for k in states[0]})
     return model.to(device).eval()
@@ -146,7 +147,8 @@ def evaluate(s: dict, files: list[str], ood_files: list[str], weights_files: lis
     seed_everything(s["seed"], s["deterministic"])
     group = get_group(s["group"])
     normalize = training_images(s, files)[2]
-    model = load_members(weights_files, s["epochs"], s["members_per_batch"], device)
+    blocks = load_blocks(weights_files)
+    model = members_at(blocks, s["epochs"], s["members_per_batch"], device)
     pool = model.size
     draws = bootstrap_weights(pool, s["sizes"], s["bootstraps"], torch.Generator().manual_seed(s["seed"]))
     rows = []
@@ -161,7 +163,7 @@ def evaluate(s: dict, files: list[str], ood_files: list[str], weights_files: lis
     curve_sets = eval_sets(s, files, ood_files, normalize, s["curve_samples"]) if s["curve_epochs"] else {}
     everyone = torch.full((1, pool), 1.0 / pool)
     for epoch in s["curve_epochs"]:
-        model = load_members(weights_files, epoch, s["members_per_batch"], device)
+        model = members_at(blocks, epoch, s["members_per_batch"], device)
         for name, (members, ensembles) in evaluate_sets(model, curve_sets, group, s["augment_before_normalizing"],
                                                         everyone, s["mean"], s["chunk"], device).items():
             rows += _rows(members, eval_set=name, epoch=epoch, kind="curve_member", member=list(range(pool)))
