@@ -175,3 +175,15 @@ def test_table11_puts_this_run_beside_the_talk():
     assert table.loc[table.source == "talk", "C16"].iloc[0] == "15.24 ± 0.69"
     assert gerken_kessel_claims(table).verdict.tolist() == ["holds"]
     assert accuracy.acc_mean.tolist() == [0.5, 0.5]
+
+
+def test_osp_agrees_with_the_toolkit():
+    """Our OSP from stored orbit logits equals symrep.symmetrize.orbit_same_predictions on the model."""
+    from symrep.symmetrize import orbit_same_predictions
+
+    group = get_group("C16")
+    x = torch.rand(20, 1, 12, 12)
+    w = torch.randn(144, 10, generator=torch.Generator().manual_seed(2))
+    f = lambda z: z.flatten(1) @ w
+    expected = orbit_same_predictions(f, x, group, partial(act_2d, group)).float().sum()
+    assert orbit_metric_sums(orbit_of(f, x, group), None)["osp"].item() == expected.item()
