@@ -23,9 +23,22 @@ from symrep.models.ensemble_cnns import build_member
 from symrep.runtime import resolve_device
 
 SETUPS = {  # spec, group, optimiser, lr, batch (originals), augmentation
-    "nordenfors_flinth": ({"model": "support_cnn", "support": "cnn", "channels": 16, "asym_init": "symmetric"},
-                          "C16", "sgd", 0.01, 32, "random"),
-    "gerken_kessel": ({"model": "plain_cnn", "channels": [32, 64, 64], "hidden": 110}, "C4", "adam", 1e-3, 64, "full"),
+    "nordenfors_flinth": (
+        {"model": "support_cnn", "support": "cnn", "channels": 16, "asym_init": "symmetric"},
+        "C16",
+        "sgd",
+        0.01,
+        32,
+        "random",
+    ),
+    "gerken_kessel": (
+        {"model": "plain_cnn", "channels": [32, 64, 64], "hidden": 110},
+        "C4",
+        "adam",
+        1e-3,
+        64,
+        "full",
+    ),
 }
 EPOCH_IMAGES = 60_000
 
@@ -43,7 +56,9 @@ def one_by_one(spec, seeds, data, optimizer, lr, batch, augmentation, device) ->
         opt = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[optimizer](model.parameters(), lr=lr)
         gen = epoch_generator(seed, 0)
         n = len(data.labels)
-        order, elements = torch.randperm(n, generator=gen).to(device), torch.randint(data.group_order, (n,), generator=gen).to(device)
+        order, elements = torch.randperm(n, generator=gen).to(device), torch.randint(
+            data.group_order, (n,), generator=gen
+        ).to(device)
         for i in range(0, n, batch):
             idx = order[i : i + batch]
             x, y = data.images[idx], data.labels[idx]
@@ -62,8 +77,18 @@ def one_by_one(spec, seeds, data, optimizer, lr, batch, augmentation, device) ->
 
 def batched(spec, seeds, data, optimizer, lr, batch, augmentation, device, members_per_batch) -> float:
     val = (data.images[:1], data.labels[:1])
-    task = EnsembleTask(spec, seeds, data, optimizer=optimizer, lr=lr, batch_size=batch, augmentation=augmentation,
-                        members_per_batch=members_per_batch, device=device, validation=val)
+    task = EnsembleTask(
+        spec,
+        seeds,
+        data,
+        optimizer=optimizer,
+        lr=lr,
+        batch_size=batch,
+        augmentation=augmentation,
+        members_per_batch=members_per_batch,
+        device=device,
+        validation=val,
+    )
     start = time.perf_counter()
     task.train_epoch(0, torch.Generator())
     synchronize(device)
@@ -85,15 +110,20 @@ def main() -> None:
     group = get_group(group_name)
     gen = torch.Generator().manual_seed(0)
     n = args.steps * batch
-    data = TrainingData(torch.rand(n, 1, 28, 28, generator=gen).to(device),
-                        torch.randint(0, 10, (n,), generator=gen).to(device),
-                        augmenter(group, Normalizer(0.13, 0.31), True), group.order)
+    data = TrainingData(
+        torch.rand(n, 1, 28, 28, generator=gen).to(device),
+        torch.randint(0, 10, (n,), generator=gen).to(device),
+        augmenter(group, Normalizer(0.13, 0.31), True),
+        group.order,
+    )
     seeds = [member_seed(0, i) for i in range(args.members)]
     common = (spec, seeds, data, optimizer, lr, batch, augmentation, device)
     one_by_one(*common)  # warm-up
     scale = n / EPOCH_IMAGES  # fraction of an epoch measured
-    print(f"{args.setup}: {spec['model']}, {group_name}, {augmentation} augmentation, batch {batch}, "
-          f"{args.members} members, {args.steps} steps, device {device}, {args.threads} thread(s)")
+    print(
+        f"{args.setup}: {spec['model']}, {group_name}, {augmentation} augmentation, batch {batch}, "
+        f"{args.members} members, {args.steps} steps, device {device}, {args.threads} thread(s)"
+    )
     seconds = one_by_one(*common)
     base = args.members * scale / seconds
     print(f"  one by one            : {base:10.4g} members·epochs/s")

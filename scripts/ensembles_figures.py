@@ -7,6 +7,13 @@ from symrep.runtime import rule_context
 
 with rule_context(snakemake):
     out = snakemake.output
-    render_nordenfors_flinth(list(snakemake.input.evaluations), snakemake.input.reference, out.summary,
-                             tuple(out.figure8), tuple(out.figure9) if "figure9" in out.keys() else None,
-                             Path(out.claims[0]).with_suffix(""), snakemake.params.scale, snakemake.params.ddof)
+    render_nordenfors_flinth(
+        list(snakemake.input.evaluations),
+        snakemake.input.reference,
+        out.summary,
+        tuple(out.figure8),
+        tuple(out.figure9) if "figure9" in out.keys() else None,
+        Path(out.claims[0]).with_suffix(""),
+        snakemake.params.scale,
+        snakemake.params.ddof,
+    )

@@ -7,6 +7,13 @@ from symrep.runtime import rule_context
 
 with rule_context(snakemake):
     out = snakemake.output
-    render_gerken_kessel(list(snakemake.input.evaluations), snakemake.input.reference,
-                         Path(out.table[0]).with_suffix(""), Path(out.claims[0]).with_suffix(""), out.accuracy,
-                         snakemake.params.settings, snakemake.params.scale, snakemake.params.ddof)
+    render_gerken_kessel(
+        list(snakemake.input.evaluations),
+        snakemake.input.reference,
+        Path(out.table[0]).with_suffix(""),
+        Path(out.claims[0]).with_suffix(""),
+        out.accuracy,
+        snakemake.params.settings,
+        snakemake.params.scale,
+        snakemake.params.ddof,
+    )

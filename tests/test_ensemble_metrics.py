@@ -13,10 +13,19 @@ import yaml
 from symrep.actions import act_2d
 from symrep.config import ConfigError
 from symrep.experiments.ensembles.data import Normalizer, augmenter, noise_images, subset, to_unit_images
-from symrep.experiments.ensembles.metrics import (OrbitAccumulator, bootstrap_weights, ensemble_logits,
-                                                  orbit_metric_sums)
+from symrep.experiments.ensembles.metrics import (
+    OrbitAccumulator,
+    bootstrap_weights,
+    ensemble_logits,
+    orbit_metric_sums,
+)
 from symrep.experiments.ensembles.plan import EnsemblePlan
-from symrep.experiments.ensembles.report import gerken_kessel_claims, gerken_kessel_table, nordenfors_flinth_claims, size_summary
+from symrep.experiments.ensembles.report import (
+    gerken_kessel_claims,
+    gerken_kessel_table,
+    nordenfors_flinth_claims,
+    size_summary,
+)
 from symrep.groups import get_group
 
 from conftest import REPO
@@ -61,7 +70,9 @@ def test_ensemble_of_one_member_is_that_member_and_means_are_linear():
     logits = torch.randn(4, 3, 5, 10)
     one_hot = torch.eye(4)[[2]]
     torch.testing.assert_close(ensemble_logits(logits, one_hot)[0], logits[2])
-    torch.testing.assert_close(ensemble_logits(logits, one_hot, "probabilities")[0].softmax(-1), logits[2].softmax(-1))
+    torch.testing.assert_close(
+        ensemble_logits(logits, one_hot, "probabilities")[0].softmax(-1), logits[2].softmax(-1)
+    )
     torch.testing.assert_close(ensemble_logits(logits, torch.full((1, 4), 0.25))[0], logits.mean(0))
     with pytest.raises(ValueError):
         ensemble_logits(logits, one_hot, "votes")
@@ -89,7 +100,9 @@ def test_colour_images_are_turned_grey_and_resized():
 
 
 def test_subsets_and_noise_are_seeded():
-    assert torch.equal(subset(100, 10, 3), subset(100, 10, 3)) and not torch.equal(subset(100, 10, 3), subset(100, 10, 4))
+    assert torch.equal(subset(100, 10, 3), subset(100, 10, 3)) and not torch.equal(
+        subset(100, 10, 3), subset(100, 10, 4)
+    )
     assert set(subset(100, 5, 3).tolist()) <= set(subset(100, 10, 3).tolist())  # nested
     assert torch.equal(subset(5, None, 0), torch.arange(5))
     assert torch.equal(noise_images(3, 1), noise_images(3, 1)) and noise_images(3, 1).max() <= 1
@@ -105,7 +118,9 @@ def test_augmenting_before_or_after_normalising_differs_only_where_a_rotation_un
             if name == "C4" or g % 4 == 0:
                 assert diff.max() < 1e-5
             else:
-                assert diff[..., 13:15, 13:15].max() < 1e-5 and diff[..., 0, 0].max() == pytest.approx(0.4, abs=1e-5)
+                assert diff[..., 13:15, 13:15].max() < 1e-5 and diff[..., 0, 0].max() == pytest.approx(
+                    0.4, abs=1e-5
+                )
 
 
 @pytest.fixture
@@ -119,7 +134,9 @@ def test_plan_blocks_cover_every_member_once(config):
     assert blocks[0] == (0, 250) and blocks[-1][1] == 1000 and len(blocks) == 4
     config["experiments"]["ensembles"]["gerken_kessel"]["members_per_job"] = 30
     assert EnsemblePlan(config).blocks("gerken_kessel") == [(0, 30), (30, 60), (60, 90), (90, 100)]
-    assert plan.runs("nordenfors_flinth")[:3] == ["C4_cnn", "C4_sym", "C4_asym"] and plan.runs("gerken_kessel") == ["C4", "C8", "C16"]
+    assert plan.runs("nordenfors_flinth")[:3] == ["C4_cnn", "C4_sym", "C4_asym"] and plan.runs(
+        "gerken_kessel"
+    ) == ["C4", "C8", "C16"]
     train = plan.train_settings("nordenfors_flinth", "C16_asym", 1)
     assert train["members"] == [250, 500] and train["spec"]["support"] == "asym" and not train["keep_epochs"]
     assert plan.eval_settings("nordenfors_flinth", "C4_sym")["curve_epochs"] == list(range(11))
@@ -147,16 +164,37 @@ def evaluation_frame(osp, div):
     rows = []
     for (arch, kind), value in osp.items():
         extra = {"member": 0} if kind == "member" else {"size": 4, "bootstrap": 0}
-        rows.append({"group": "C4", "architecture": arch, "eval_set": "ood", "epoch": 1, "kind": kind,
-                     "acc": float("nan"), "osp": value, "div": div[(arch, kind)], **extra})
+        rows.append(
+            {
+                "group": "C4",
+                "architecture": arch,
+                "eval_set": "ood",
+                "epoch": 1,
+                "kind": kind,
+                "acc": float("nan"),
+                "osp": value,
+                "div": div[(arch, kind)],
+                **extra,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def test_claim_checks_follow_the_numbers():
-    frame = evaluation_frame({("sym", "member"): 2.0, ("sym", "ensemble"): 3.5, ("asym", "member"): 2.5,
-                              ("asym", "ensemble"): 2.0},
-                             {("sym", "member"): 5.0, ("sym", "ensemble"): 1.0, ("asym", "member"): 5.0,
-                              ("asym", "ensemble"): 2.0})
+    frame = evaluation_frame(
+        {
+            ("sym", "member"): 2.0,
+            ("sym", "ensemble"): 3.5,
+            ("asym", "member"): 2.5,
+            ("asym", "ensemble"): 2.0,
+        },
+        {
+            ("sym", "member"): 5.0,
+            ("sym", "ensemble"): 1.0,
+            ("asym", "member"): 5.0,
+            ("asym", "ensemble"): 2.0,
+        },
+    )
     claims = nordenfors_flinth_claims(size_summary(frame, 0)).set_index(["claim", "compared"])["verdict"]
     assert claims[("ensemble_vs_members", "SYM ensemble of 4 vs its members")] == "holds"
     assert claims[("ensemble_vs_members", "ASYM ensemble of 4 vs its members")] == "does not hold"
@@ -164,8 +202,9 @@ def test_claim_checks_follow_the_numbers():
 
 
 def test_table11_puts_this_run_beside_the_talk():
-    frame = evaluation_frame({("cnn", "member"): 3.0, ("cnn", "ensemble"): 3.6},
-                             {("cnn", "member"): 1.0, ("cnn", "ensemble"): 0.5})
+    frame = evaluation_frame(
+        {("cnn", "member"): 3.0, ("cnn", "ensemble"): 3.6}, {("cnn", "member"): 1.0, ("cnn", "ensemble"): 0.5}
+    )
     frame = pd.concat([frame, frame.assign(eval_set="id", acc=0.5)])
     table, accuracy = gerken_kessel_table(frame, REPO / "config" / "reference" / "table11.yaml", 0)
     assert list(table.columns) == ["method", "source", "C4", "C8", "C16"]

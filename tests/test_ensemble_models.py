@@ -4,8 +4,15 @@ the group action pulled back onto parameters, and batched forward passes."""
 import pytest
 import torch
 
-from symrep.models.ensemble_cnns import (SUPPORTS, PlainCNN, SupportCNN, build_member, init_support_cnn,
-                                         rotation_closed_part, support_mask)
+from symrep.models.ensemble_cnns import (
+    SUPPORTS,
+    PlainCNN,
+    SupportCNN,
+    build_member,
+    init_support_cnn,
+    rotation_closed_part,
+    support_mask,
+)
 from symrep.models.stacked import StackedEnsemble
 
 NF = {"model": "support_cnn", "channels": 16, "asym_init": "symmetric"}
@@ -60,7 +67,9 @@ def test_symmetric_init_of_asym_zeroes_the_corner_and_released_zeroes_nothing():
 def test_members_are_functions_of_their_seed():
     for spec in (nf("sym"), GK):
         a, b, c = build_member(spec, 5), build_member(spec, 5), build_member(spec, 6)
-        for (name, pa), pb, pc in zip(a.state_dict().items(), b.state_dict().values(), c.state_dict().values()):
+        for (name, pa), pb, pc in zip(
+            a.state_dict().items(), b.state_dict().values(), c.state_dict().values()
+        ):
             assert torch.equal(pa, pb), name
         assert any(not torch.equal(pa, pc) for pa, pc in zip(a.parameters(), c.parameters()))
     torch.manual_seed(0)

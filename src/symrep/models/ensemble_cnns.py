@@ -55,9 +55,7 @@ class SupportCNN(nn.Module):
         super().__init__()
         mask = support_mask(support)
         self.support = support
-        self.convs = nn.ModuleList(
-            [SupportConv(c_in, channels, mask) for c_in in (1, channels, channels)]
-        )
+        self.convs = nn.ModuleList([SupportConv(c_in, channels, mask) for c_in in (1, channels, channels)])
         self.linear = nn.Linear(channels * 7 * 7, classes, bias=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -69,8 +67,10 @@ class SupportCNN(nn.Module):
 
     def effective_parameters(self) -> int:
         """Trainable coefficients: the support positions of each filter plus the linear layer."""
-        return sum(int(c.mask.sum()) * c.weight.shape[0] * c.weight.shape[1] for c in self.convs) + \
-            self.linear.weight.numel()
+        return (
+            sum(int(c.mask.sum()) * c.weight.shape[0] * c.weight.shape[1] for c in self.convs)
+            + self.linear.weight.numel()
+        )
 
 
 def init_support_cnn(model: SupportCNN, generator: torch.Generator, asym_init: str = "symmetric") -> None:

@@ -1,1 +1,1 @@
-"""Ensembles under data augmentation: Nordenfors & Flinth (MNIST) and Gerken & Kessel (rotated Fashion-MNIST)."""
+"""Ensembles under data augmentation: Nordenfors & Flinth (MNIST), Gerken & Kessel (rotated Fashion-MNIST)."""

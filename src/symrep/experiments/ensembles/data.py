@@ -34,7 +34,9 @@ def to_unit_images(images: np.ndarray) -> torch.Tensor:
 
 def load_split(dataset: str, files: list[str], split: str) -> tuple[torch.Tensor, torch.Tensor]:
     arrays = load_dataset(dataset, files)
-    return to_unit_images(arrays[f"{split}_images"]), torch.as_tensor(arrays[f"{split}_labels"], dtype=torch.long)
+    return to_unit_images(arrays[f"{split}_images"]), torch.as_tensor(
+        arrays[f"{split}_labels"], dtype=torch.long
+    )
 
 
 def noise_images(n: int, seed: int) -> torch.Tensor:
@@ -77,3 +79,11 @@ def augmenter(group: FiniteGroup, normalize: Normalizer, before_normalizing: boo
     if before_normalizing:
         return lambda g, x: normalize(act(g, x))
     return lambda g, x: act(g, normalize(x))
+
+
+def training_images(s: dict, files: list[str]) -> tuple[torch.Tensor, torch.Tensor, Normalizer]:
+    """The (seeded) training subset and the normaliser fitted on the whole training split."""
+    images, labels = load_split(s["dataset"], files, "train")
+    normalize = Normalizer.fit(images)
+    keep = subset(len(labels), s["train_samples"], s["seed"])
+    return images[keep], labels[keep], normalize

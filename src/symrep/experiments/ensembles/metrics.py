@@ -70,5 +70,7 @@ class OrbitAccumulator:
 
     def result(self) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
         """Per-member and per-ensemble means over all inputs added."""
-        return ({k: v / self.n for k, v in self.members.items()},
-                {k: v / self.n for k, v in self.ensembles.items()})
+        return (
+            {k: v / self.n for k, v in self.members.items()},
+            {k: v / self.n for k, v in self.ensembles.items()},
+        )

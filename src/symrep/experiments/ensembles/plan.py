@@ -27,10 +27,15 @@ class EnsemblePlan:
     @staticmethod
     def _check(name: str, s: dict) -> None:
         sizes = s["ensemble_sizes"] if name == "nordenfors_flinth" else [s["ensemble_size"]]
-        problems = [f"ensemble size {z} exceeds the {s['members']} trained members" for z in sizes if z > s["members"]]
+        problems = [
+            f"ensemble size {z} exceeds the {s['members']} trained members" for z in sizes if z > s["members"]
+        ]
         if name == "nordenfors_flinth":
-            problems += [f"epoch_curve_groups names {g}, which is not in groups"
-                         for g in s["epoch_curve_groups"] if g not in s["groups"]]
+            problems += [
+                f"epoch_curve_groups names {g}, which is not in groups"
+                for g in s["epoch_curve_groups"]
+                if g not in s["groups"]
+            ]
         if problems:
             raise ConfigError(f"experiments.ensembles.{name}: " + "; ".join(problems))
 
@@ -40,13 +45,19 @@ class EnsemblePlan:
     def curve_figure(self) -> dict[str, list[str]]:
         """The per-epoch figure's outputs, if any group is evaluated after every epoch."""
         s = self.sections["nordenfors_flinth"]
-        return {"figure9": [f"results/figures/figure9.{e}" for e in ("png", "pdf")]} if s["epoch_curve_groups"] else {}
+        return (
+            {"figure9": [f"results/figures/figure9.{e}" for e in ("png", "pdf")]}
+            if s["epoch_curve_groups"]
+            else {}
+        )
 
     def targets(self) -> list[str]:
         """The final outputs of the enabled sub-experiments."""
         out = []
         if "nordenfors_flinth" in self.enabled():
-            out += [f"results/figures/figure8.{e}" for e in ("png", "pdf")] + sum(self.curve_figure().values(), [])
+            out += [f"results/figures/figure8.{e}" for e in ("png", "pdf")] + sum(
+                self.curve_figure().values(), []
+            )
             out += [f"results/ensembles/nordenfors_flinth/claims.{e}" for e in ("csv", "md", "tex")]
         if "gerken_kessel" in self.enabled():
             out += [f"results/tables/table11.{e}" for e in ("csv", "md", "tex")]
@@ -75,15 +86,33 @@ class EnsemblePlan:
         s = self.sections[name]
         group, _, architecture = run.partition("_")
         if name == "nordenfors_flinth":
-            spec = {"model": "support_cnn", "support": architecture, "channels": s["channels"],
-                    "asym_init": s["asym_init"]}
+            spec = {
+                "model": "support_cnn",
+                "support": architecture,
+                "channels": s["channels"],
+                "asym_init": s["asym_init"],
+            }
         else:
             spec = {"model": "plain_cnn", "channels": s["channels"], "hidden": s["hidden"]}
-        keys = ("dataset", "ood_dataset", "ood_normalization", "seed", "train_samples", "eval_samples", "epochs",
-                "augment_before_normalizing")
-        return {"group": group, "architecture": architecture or "cnn", "spec": spec,
-                "members_per_batch": s["members_per_batch"], "device": self.config["device"],
-                "deterministic": self.config["deterministic"], **{k: s[k] for k in keys}}
+        keys = (
+            "dataset",
+            "ood_dataset",
+            "ood_normalization",
+            "seed",
+            "train_samples",
+            "eval_samples",
+            "epochs",
+            "augment_before_normalizing",
+        )
+        return {
+            "group": group,
+            "architecture": architecture or "cnn",
+            "spec": spec,
+            "members_per_batch": s["members_per_batch"],
+            "device": self.config["device"],
+            "deterministic": self.config["deterministic"],
+            **{k: s[k] for k in keys},
+        }
 
     def curve_epochs(self, name: str, run: str) -> list[int]:
         s = self.sections[name]
@@ -93,13 +122,23 @@ class EnsemblePlan:
     def train_settings(self, name: str, run: str, block: int) -> dict:
         s = self.sections[name]
         keys = ("optimizer", "lr", "batch_size", "augmentation")
-        return {**self._common(name, run), **{k: s[k] for k in keys}, "members": list(self.blocks(name)[block]),
-                "val_samples": s["eval_samples"], "keep_epochs": bool(self.curve_epochs(name, run))}
+        return {
+            **self._common(name, run),
+            **{k: s[k] for k in keys},
+            "members": list(self.blocks(name)[block]),
+            "val_samples": s["eval_samples"],
+            "keep_epochs": bool(self.curve_epochs(name, run)),
+        }
 
     def eval_settings(self, name: str, run: str) -> dict:
         s = self.sections[name]
         nf = name == "nordenfors_flinth"
-        return {**self._common(name, run), "sizes": list(s["ensemble_sizes"] if nf else [s["ensemble_size"]]),
-                "bootstraps": s["bootstraps"], "mean": "logits" if nf else s["ensemble_mean"],
-                "curve_epochs": self.curve_epochs(name, run), "curve_samples": s.get("curve_samples"),
-                "chunk": s["eval_chunk"]}
+        return {
+            **self._common(name, run),
+            "sizes": list(s["ensemble_sizes"] if nf else [s["ensemble_size"]]),
+            "bootstraps": s["bootstraps"],
+            "mean": "logits" if nf else s["ensemble_mean"],
+            "curve_epochs": self.curve_epochs(name, run),
+            "curve_samples": s.get("curve_samples"),
+            "chunk": s["eval_chunk"],
+        }

@@ -44,12 +44,28 @@ class EnsembleTask:
     (|G| transformed copies), so every step's loss is orbit-averaged.
     """
 
-    def __init__(self, spec: dict, seeds: list[int], data: TrainingData, *, optimizer: str, lr: float,
-                 batch_size: int, augmentation: str, members_per_batch: int, device: torch.device,
-                 validation: tuple[torch.Tensor, torch.Tensor]):
+    def __init__(
+        self,
+        spec: dict,
+        seeds: list[int],
+        data: TrainingData,
+        *,
+        optimizer: str,
+        lr: float,
+        batch_size: int,
+        augmentation: str,
+        members_per_batch: int,
+        device: torch.device,
+        validation: tuple[torch.Tensor, torch.Tensor],
+    ):
         if augmentation not in ("random", "full"):
             raise ValueError(f"augmentation must be 'random' or 'full', not {augmentation!r}")
-        self.seeds, self.data, self.batch_size, self.augmentation = list(seeds), data, batch_size, augmentation
+        self.seeds, self.data, self.batch_size, self.augmentation = (
+            list(seeds),
+            data,
+            batch_size,
+            augmentation,
+        )
         self.model = StackedEnsemble([build_member(spec, s) for s in seeds], members_per_batch).to(device)
         optimizers = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}
         self.optimizer = optimizers[optimizer](self.model.parameters(), lr=lr)
@@ -73,7 +89,9 @@ class EnsembleTask:
         if self.augmentation == "random":
             return self.data.augment(elements.flatten(), x).view(e, b, *x.shape[1:]), y
         orbit = torch.stack([self.data.augment(g, x) for g in range(self.data.group_order)], 1)
-        return orbit.view(e, b * self.data.group_order, *x.shape[1:]), y.repeat_interleave(self.data.group_order, 1)
+        return orbit.view(e, b * self.data.group_order, *x.shape[1:]), y.repeat_interleave(
+            self.data.group_order, 1
+        )
 
     def train_epoch(self, epoch: int, rng: torch.Generator) -> dict[str, float]:
         order, elements = self._epoch_plan(epoch)
@@ -82,7 +100,9 @@ class EnsembleTask:
             idx = order[:, start : start + self.batch_size]
             x, y = self._inputs(idx, elements.gather(1, idx) if self.augmentation == "random" else None)
             logits = self.model(x)  # (E, b, classes)
-            per_member = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(y.shape).mean(1)
+            per_member = (
+                F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(y.shape).mean(1)
+            )
             self.optimizer.zero_grad(set_to_none=True)
             per_member.sum().backward()  # member e's gradient is that of its own mean loss
             self.optimizer.step()
