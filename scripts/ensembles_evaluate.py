@@ -1,0 +1,13 @@
+"""Rule ensembles_evaluate: members and bootstrapped ensembles of one run on whole group orbits."""
+
+from symrep.experiments.ensembles.evaluate_job import evaluate
+from symrep.runtime import rule_context
+
+with rule_context(snakemake):
+    evaluate(
+        snakemake.params.settings,
+        list(snakemake.input.data),
+        list(snakemake.input.ood),
+        list(snakemake.input.weights),
+        snakemake.output[0],
+    )

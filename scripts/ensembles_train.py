@@ -1,0 +1,18 @@
+"""Rule ensembles_train: one block of ensemble members, trained together as one batched model."""
+
+from pathlib import Path
+
+from symrep.experiments.ensembles.train_job import train_block
+from symrep.runtime import rule_context
+
+with rule_context(snakemake):
+    out = snakemake.output
+    checkpoint = Path("checkpoints") / Path(out.weights).parent.relative_to("results") / "fit.pt"
+    train_block(
+        snakemake.params.settings,
+        list(snakemake.input.data),
+        out.weights,
+        out.metrics,
+        out.history,
+        str(checkpoint),
+    )

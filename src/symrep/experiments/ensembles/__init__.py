@@ -1,0 +1,1 @@
+"""Ensembles under data augmentation: Nordenfors & Flinth (MNIST), Gerken & Kessel (rotated Fashion-MNIST)."""
