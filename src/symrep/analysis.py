@@ -1,0 +1,145 @@
+"""Analysis of learned representations: irreducible content, algebra loss, equivariance error.
+
+Irreducible characters are computed for any finite group with Burnside's method: the central
+characters are the common eigenvectors of the class-multiplication matrices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from symrep.groups import FiniteGroup
+
+
+def cyclic_eigen_counts(w, n: int) -> list[int]:
+    """Counts of the eigenvalues of ``w`` nearest to each n-th root of unity exp(2πik/n), k = 0..n-1
+    (n = 4: counts at 1, i, -1, -i)."""
+    eig = np.linalg.eigvals(np.asarray(torch.as_tensor(w).detach().cpu(), dtype=np.float64))
+    k = np.rint(np.angle(eig) * n / (2 * np.pi)).astype(int) % n
+    return np.bincount(k, minlength=n).tolist()
+
+
+@dataclass(frozen=True)
+class CharacterTable:
+    names: list[str]
+    dims: list[int]
+    classes: list[list[int]]
+    values: np.ndarray  # complex (irreps, classes)
+
+    def per_element(self, order: int) -> np.ndarray:
+        """Character values (irreps, |G|) on every element."""
+        out = np.empty((len(self.names), order), dtype=complex)
+        for c, members in enumerate(self.classes):
+            out[:, members] = self.values[:, [c]]
+        return out
+
+
+def _class_matrices(group: FiniteGroup, classes) -> np.ndarray:
+    """M[j, k, l] = #{x in C_j : x⁻¹ z_l in C_k} for a fixed z_l in C_l (class-sum structure constants)."""
+    cls_of = np.empty(group.order, dtype=int)
+    for c, members in enumerate(classes):
+        cls_of[members] = c
+    r = len(classes)
+    m = np.zeros((r, r, r))
+    for j, cj in enumerate(classes):
+        for l, cl in enumerate(classes):
+            m[j, :, l] = np.bincount(cls_of[group.table[group.inverses[cj], cl[0]]], minlength=r)
+    return m
+
+
+def character_table(group: FiniteGroup, seed: int = 0) -> CharacterTable:
+    """Irreducible characters. Names: "trivial" first; C<n>: "k=<k>" with χ(r) = exp(2πik/n);
+    D3: "sign", "standard"; otherwise "<dim><letter>" ("1b", "2a", ...)."""
+    classes = group.conjugacy_classes()
+    sizes = np.array([len(c) for c in classes])
+    m = _class_matrices(group, classes)
+    rng = np.random.default_rng(seed)
+    for _ in range(10):  # a random combination separates the common eigenvectors almost surely
+        eigval, vec = np.linalg.eig(np.tensordot(rng.normal(size=len(classes)), m, 1))
+        gaps = np.abs(eigval[:, None] - eigval[None, :]) + np.eye(len(eigval))
+        if gaps.min() > 1e-6:
+            break
+    else:
+        raise RuntimeError(f"could not separate the irreducible characters of {group.name}")
+    w = (vec / vec[0]).T  # central characters ω(K_l) = |C_l| χ(g_l) / χ(1)
+    dims = np.sqrt(group.order / (np.abs(w) ** 2 / sizes).sum(1))
+    values = dims[:, None] * w / sizes
+    dims = np.rint(dims).astype(int)
+    names, order = _name_irreps(group, classes, values, dims)
+    return CharacterTable(names, dims[order].tolist(), classes, values[order])
+
+
+def _name_irreps(group, classes, values, dims):
+    cls_of = {g: c for c, members in enumerate(classes) for g in members}
+    if group.n_rot is not None and not group.reflect.any() and group.order > 1:
+        ks = np.rint(np.angle(values[:, cls_of[1]]) * group.order / (2 * np.pi)).astype(int) % group.order
+        order = np.argsort(ks)
+        return ["trivial"] + [f"k={k}" for k in ks[order][1:]], order
+    key = [(d, *(-np.round(v.real, 6) for v in row)) for d, row in zip(dims, values)]
+    order = sorted(range(len(dims)), key=lambda i: key[i])
+    if group.name == "D3":
+        return ["trivial", "sign", "standard"], order
+    counts: dict[int, int] = {}
+    names = []
+    for i in order[1:]:
+        counts[dims[i]] = counts.get(dims[i], 0) + 1
+        names.append(f"{dims[i]}{'abcdefghijklmnopqrstuvwxyz'[counts[dims[i]] - 1 + (dims[i] == 1)]}")
+    return ["trivial"] + names, order
+
+
+def irrep_multiplicities(group: FiniteGroup, rho_all, table: CharacterTable | None = None) -> dict[str, float]:
+    """Multiplicity of each irrep in rho, given the (real or complex) matrices rho_all (|G|, d, d) of
+    all elements: Re (1/|G|) Σ_g χ_ρ(g) conj(χ_i(g))."""
+    table = table or character_table(group)
+    chi = np.asarray(torch.as_tensor(rho_all).detach().cpu(), dtype=complex).trace(axis1=1, axis2=2)
+    mult = (table.per_element(group.order).conj() @ chi).real / group.order
+    return dict(zip(table.names, mult.tolist()))
+
+
+def _word_matrix(mats, word, eye):
+    out = eye
+    for p in word:
+        out = out @ mats[p]
+    return out
+
+
+def matrices_from_generators(group: FiniteGroup, generator_matrices) -> torch.Tensor:
+    """rho(g) for every g, as the product of generator matrices along ``group.words[g]``."""
+    mats = [torch.as_tensor(m) for m in generator_matrices]
+    eye = torch.eye(mats[0].shape[-1], dtype=mats[0].dtype)
+    return torch.stack([_word_matrix(mats, w, eye) for w in group.words])
+
+
+def relation_residuals(group: FiniteGroup, generator_matrices) -> torch.Tensor:
+    """Per relation, mean over entries of (word(rho) - I)² (differentiable)."""
+    mats = [torch.as_tensor(m) for m in generator_matrices]
+    if len(mats) != len(group.generators):
+        raise ValueError(f"{group.name} has {len(group.generators)} generators, got {len(mats)} matrices")
+    eye = torch.eye(mats[0].shape[-1], dtype=mats[0].dtype)
+    res = [((_word_matrix(mats, [p for p, e in rel for _ in range(e)], eye) - eye) ** 2).mean()
+           for rel in group.relations]
+    return torch.stack(res)
+
+
+def algebra_loss(group: FiniteGroup, generator_matrices) -> float:
+    """Mean over the presentation's relations of relation_residuals: 0 exactly for a representation."""
+    return float(relation_residuals(group, generator_matrices).mean())
+
+
+def _sample_norm(t: torch.Tensor) -> torch.Tensor:
+    return t.reshape(t.shape[0], -1).norm(dim=1)
+
+
+@torch.no_grad()
+def equivariance_error(f, x, group: FiniteGroup, act_in, act_out=None) -> float:
+    """Mean over g and samples of ‖f(g·x) - g·f(x)‖ / ‖f(x)‖; act(g, x) callables, act_out None =
+    trivial (invariance)."""
+    fx = f(x)
+    errs = []
+    for g in range(group.order):
+        target = fx if act_out is None else act_out(g, fx)
+        errs.append(_sample_norm(f(act_in(g, x)) - target) / _sample_norm(fx).clamp_min(1e-30))
+    return float(torch.stack(errs).mean())

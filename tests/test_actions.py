@@ -1,0 +1,344 @@
+import functools
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symrep.actions import (act_2d, act_two_digit, cube_rotate, hflip, rot90, rotate, rotate_and_back,
+                            rotate_then_rot90, rotate_vector_field, swap_fonts, vflip)
+from symrep.groups import get_group
+
+
+def all_pairs(n):
+    g, h = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
+    return g.reshape(-1), h.reshape(-1)
+
+
+def assert_left_action(act, group, x):
+    """act(g, act(h, x)) == act(g·h, x) for every pair, batched over pairs; x has one sample per pair."""
+    g, h = all_pairs(group.order)
+    gh = torch.tensor(group.table)[g, h]
+    torch.testing.assert_close(act(g, act(h, x)), act(gh, x), rtol=0, atol=1e-12)
+    torch.testing.assert_close(act(0, x), x)
+
+
+def screen_xy(n):
+    """Screen coordinates (x right, y up) of the pixel centres of an n x n image, origin at the centre."""
+    c = (n - 1) / 2
+    i, j = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
+    return j - c, c - i
+
+
+def blob(n, cx, cy, sigma=3.5):
+    x, y = screen_xy(n)
+    return torch.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * sigma**2))
+
+
+# ---------------------------------------------------------------- 2D conventions
+
+
+def test_rot90_is_counter_clockwise_on_screen():
+    x = torch.zeros(1, 1, 5, 7)
+    x[..., 0, 0] = 1  # top-left
+    y = rot90(x, 1)
+    assert y.shape == (1, 1, 7, 5) and y[..., 6, 0] == 1 and y.sum() == 1  # now bottom-left
+    assert rot90(x, 2)[..., 4, 6] == 1  # bottom-right
+    torch.testing.assert_close(rot90(x, -1), rot90(x, 3))
+
+
+def test_flips():
+    x = torch.zeros(4, 4)
+    x[0, 0] = 1
+    assert hflip(x)[0, 3] == 1 and vflip(x)[3, 0] == 1
+
+
+@pytest.mark.parametrize("n", [6, 7])
+@pytest.mark.parametrize("k", [1, 2, 3, -1])
+def test_rotate_agrees_with_rot90(n, k):
+    x = torch.rand(2, 3, n, n)
+    torch.testing.assert_close(rotate(x, 90 * k), rot90(x, k), rtol=0, atol=1e-5)
+
+
+def test_rotate_arbitrary_angle_matches_analytic_rotation():
+    n, theta = 41, 30.0
+    x = blob(n, 8.0, 3.0)[None, None]
+    t = math.radians(theta)
+    cx, cy = 8 * math.cos(t) - 3 * math.sin(t), 8 * math.sin(t) + 3 * math.cos(t)  # counter-clockwise
+    assert (rotate(x, theta) - blob(n, cx, cy)).abs().max() < 0.02
+    assert (rotate(x, -theta) - blob(n, cx, cy)).abs().max() > 0.5
+
+
+def test_rotate_non_square_and_per_sample_angles():
+    x = torch.rand(3, 2, 6, 10)
+    deg = torch.tensor([0.0, 180.0, 90.0])
+    y = rotate(x, deg)
+    torch.testing.assert_close(y[0], x[0], rtol=0, atol=1e-5)
+    torch.testing.assert_close(y[1], rot90(x[1], 2), rtol=0, atol=1e-5)
+    torch.testing.assert_close(y[2], rotate(x[2:3], 90.0)[0])
+    # a 90° turn of a wide canvas keeps the blob round: compare with the analytic position
+    img = torch.zeros(1, 1, 31, 51)
+    xx, yy = torch.meshgrid(torch.arange(51) - 25.0, 15.0 - torch.arange(31.0), indexing="xy")
+    img[0, 0] = torch.exp(-((xx - 6) ** 2 + yy**2) / 8)
+    expect = torch.exp(-(xx**2 + (yy - 6) ** 2) / 8)
+    assert (rotate(img, 90.0)[0, 0] - expect).abs().max() < 1e-5
+
+
+# ---------------------------------------------------------------- act_2d
+
+EXACT_2D = ["C2", "C4", "D1", "D2", "D4"]
+
+
+@pytest.mark.parametrize("name", EXACT_2D)
+@given(n=st.integers(3, 8), c=st.integers(1, 3), seed=st.integers(0, 2**16))
+@settings(max_examples=5, deadline=None)
+def test_act_2d_exact_homomorphism(name, n, c, seed):
+    group = get_group(name)
+    x = torch.rand(group.order**2, c, n, n, generator=torch.Generator().manual_seed(seed))
+    assert_left_action(functools.partial(act_2d, group), group, x)
+
+
+@pytest.mark.parametrize("name", ["C2", "C4", "D1", "D4", "C8", "D3"])
+def test_act_2d_moves_points_by_the_defining_matrices(name):
+    group = get_group(name)
+    n, p = 41, np.array([9.0, 4.0])
+    x = blob(n, *p)[None, None]
+    for g in range(group.order):
+        q = group.matrices[g] @ p
+        assert (act_2d(group, g, x) - blob(n, *q)).abs().max() < 0.05, group.element_names[g]
+
+
+@pytest.mark.parametrize("name", ["C8", "C16", "D3", "D8"])
+def test_act_2d_bilinear_is_approximately_a_homomorphism(name):
+    group = get_group(name)
+    n = 33
+    x = sum(blob(n, cx, cy) for cx, cy in [(5, 2), (-4, 6), (0, -7)])
+    x = x.expand(group.order**2, 1, n, n)
+    g, h = all_pairs(group.order)
+    lhs = act_2d(group, g, act_2d(group, h, x))
+    rhs = act_2d(group, torch.tensor(group.table)[g, h], x)
+    xs, ys = screen_xy(n)
+    disk = xs**2 + ys**2 < 13**2
+    err = (lhs - rhs)[..., disk].abs().max()
+    assert 1e-6 < err < 0.05  # bilinear: not exact, but close on smooth images inside the disk
+    # exact elements stay exact
+    exact = torch.tensor([(4 * group.rotation_k[i]) % group.n_rot == 0 for i in range(group.order)])
+    both = exact[g] & exact[h]
+    torch.testing.assert_close(lhs[both], rhs[both], rtol=0, atol=1e-12)
+
+
+def test_act_2d_c16_uses_exact_rot90_for_quarter_turns():
+    group = get_group("C16")
+    x = torch.rand(1, 1, 8, 8)
+    for k in (0, 4, 8, 12):
+        assert torch.equal(act_2d(group, k, x), rot90(x, k // 4))
+    assert not torch.allclose(act_2d(group, 1, x), rotate(x, -22.5))
+    torch.testing.assert_close(act_2d(group, 1, x), rotate(x, 22.5))
+
+
+def test_act_2d_reflection_is_hflip_then_rotation():
+    group = get_group("D4")
+    x = torch.rand(2, 1, 6, 6)
+    assert torch.equal(act_2d(group, 4, x), hflip(x))
+    assert torch.equal(act_2d(group, 5, x), rot90(hflip(x), 1))
+    with pytest.raises(ValueError):
+        act_2d(get_group("C4xC4"), 0, x)
+
+
+def test_per_sample_elements_match_single_elements():
+    group = get_group("D4")
+    x = torch.rand(8, 2, 5, 5)
+    g = torch.tensor([3, 0, 7, 4, 4, 1, 6, 2])
+    y = act_2d(group, g, x)
+    for b in range(8):
+        assert torch.equal(y[b], act_2d(group, int(g[b]), x[b : b + 1])[0])
+    with pytest.raises(ValueError):
+        act_2d(group, g[:3], x)
+
+
+# ---------------------------------------------------------------- DDMNIST-style rotations
+
+
+def test_rotate_and_back_and_rotate_then_rot90():
+    n = 33
+    x = blob(n, 6, 3)[None, None]
+    xs, ys = screen_xy(n)
+    disk = xs**2 + ys**2 < 13**2
+    for k in range(4):
+        exact = rot90(x, k)
+        torch.testing.assert_close(rotate_and_back(x, 0.0, k), exact, rtol=0, atol=1e-5)
+        noisy = rotate_and_back(x, 37.0, k)
+        err = (noisy - exact)[..., disk].abs().max()
+        assert 1e-4 < err < 0.05  # net 90k, with double-interpolation artefacts
+        released = rotate_then_rot90(x, 37.0, k)
+        assert ((released - rotate(x, 37.0 + 90 * k))[..., disk]).abs().max() < 1e-5
+    theta, k = torch.tensor([10.0, -50.0]), torch.tensor([1, 3])
+    y = rotate_and_back(x.expand(2, 1, n, n), theta, k)
+    torch.testing.assert_close(y[1:], rotate_and_back(x, -50.0, 3))
+
+
+# ---------------------------------------------------------------- cube
+
+
+def test_cube_rotate_is_a_left_action_with_the_group_table():
+    group = get_group("O")
+    for n in (3, 4):
+        x = torch.rand(24 * 24, 2, n, n, n)
+        assert_left_action(lambda g, v: cube_rotate(v, g), group, x)
+
+
+def test_released_cube_convention_is_an_anti_homomorphism():
+    group = get_group("O")
+    x = torch.rand(1, 1, 4, 4, 4)
+    g, h = group.element_names.index("x90"), group.element_names.index("z90")
+    assert group.mul(g, h) != group.mul(h, g)
+
+    def rel(e, v):
+        return cube_rotate(v, e, convention="released")
+
+    assert not torch.equal(rel(g, rel(h, x)), rel(group.mul(g, h), x))
+    assert torch.equal(rel(g, rel(h, x)), rel(group.mul(h, g), x))
+    assert torch.equal(cube_rotate(cube_rotate(x, g), h), cube_rotate(x, group.mul(h, g)))
+    for e in range(24):
+        assert torch.equal(rel(e, x), cube_rotate(x, group.inverse(e)))
+    with pytest.raises(ValueError):
+        cube_rotate(x, 0, convention="paper")
+
+
+@pytest.mark.parametrize("convention", ["left", "released"])
+def test_cube_rotate_matches_affine_grid_resampling(convention):
+    """Independent reference: grid_sample at R⁻¹p (left) or Rp (released) with (x, y, z) = (W, H, D)."""
+    group = get_group("O")
+    x = torch.rand(24, 1, 5, 5, 5)
+    mats = torch.as_tensor(group.matrices, dtype=x.dtype)
+    theta = mats.transpose(1, 2) if convention == "left" else mats
+    grid = F.affine_grid(torch.cat([theta, torch.zeros(24, 3, 1)], 2), list(x.shape), align_corners=True)
+    ref = F.grid_sample(x, grid, mode="bilinear", align_corners=True)
+    torch.testing.assert_close(cube_rotate(x, torch.arange(24), convention=convention), ref, rtol=0, atol=1e-5)
+
+
+def test_cube_rotate_moves_a_voxel_to_r_p():
+    group = get_group("O")
+    n = 5
+    p = np.array([2, -1, 1])  # (x, y, z) from the centre, stored at [d, h, w] = [z, y, x] + 2
+    x = torch.zeros(1, 1, n, n, n)
+    x[0, 0, p[2] + 2, p[1] + 2, p[0] + 2] = 1
+    for g in range(24):
+        q = group.matrices[g] @ p
+        y = cube_rotate(x, g)
+        assert y[0, 0, q[2] + 2, q[1] + 2, q[0] + 2] == 1 and y.sum() == 1
+    with pytest.raises(ValueError):
+        cube_rotate(torch.zeros(1, 1, 4, 4, 5), 1)
+
+
+# ---------------------------------------------------------------- velocity fields
+
+CONVENTIONS = [(y_up, comp) for y_up in (True, False) for comp in ("xy", "yx")]
+
+
+def physical_grid(n, y_up):
+    c = (n - 1) / 2
+    i, j = torch.meshgrid(torch.arange(n, dtype=torch.float64), torch.arange(n, dtype=torch.float64), indexing="ij")
+    return j - c, (i - c) if y_up else (c - i)
+
+
+def stored(ux, uy, y_up, comp):
+    """Stack physical components in a storage convention (the row component is along increasing row)."""
+    ur = uy if y_up else -uy
+    return torch.stack((ux, ur) if comp == "xy" else (ur, ux))
+
+
+def potential(x, y):
+    return torch.sin(0.31 * x + 0.2) * torch.cos(0.17 * y - 0.4) + 0.02 * x * y**2 + 0.05 * x
+
+
+def fd_gradient(phi, y_up):
+    """Physical gradient by central finite differences (unit spacing) of a potential on the grid."""
+    d_row, d_col = torch.gradient(phi, dim=(0, 1))
+    return d_col, (d_row if y_up else -d_row)
+
+
+@pytest.mark.parametrize("y_up,comp", CONVENTIONS)
+@pytest.mark.parametrize("k", [0, 1, 2, 3])
+def test_gradient_field_maps_to_gradient_of_rotated_potential(y_up, comp, k):
+    n = 24
+    x, y = physical_grid(n, y_up)
+    field = stored(*fd_gradient(potential(x, y), y_up), y_up, comp)
+    t = math.pi / 2 * k  # rotated potential ψ(p) = φ(R⁻¹ p), sampled analytically
+    psi = potential(math.cos(t) * x + math.sin(t) * y, -math.sin(t) * x + math.cos(t) * y)
+    expect = stored(*fd_gradient(psi, y_up), y_up, comp)
+    got = rotate_vector_field(field, k, y_up=y_up, components=comp)
+    torch.testing.assert_close(got, expect, rtol=0, atol=1e-9)
+
+
+def test_the_released_smoke_reorientation_fails_the_physics_check():
+    """protocols §4.4: torch.rot90(k=1) with (c0, c1) -> (-c1, c0) on y-up, xy storage."""
+    n = 24
+    x, y = physical_grid(n, True)
+    field = stored(*fd_gradient(potential(x, y), True), True, "xy")
+    naive = torch.rot90(torch.stack((-field[1], field[0])), 1, dims=(-2, -1))
+    proper = rotate_vector_field(field, 1, y_up=True, components="xy")
+    assert (naive - proper).abs().max() > 0.1
+    torch.testing.assert_close(naive, -rotate_vector_field(field, 3, y_up=True, components="xy"))
+
+
+@pytest.mark.parametrize("y_up,comp", CONVENTIONS)
+def test_uniform_plus_x_becomes_plus_y(y_up, comp):
+    one, zero = torch.ones(5, 5), torch.zeros(5, 5)
+    field = stored(one, zero, y_up, comp)
+    torch.testing.assert_close(rotate_vector_field(field, 1, y_up=y_up, components=comp), stored(zero, one, y_up, comp))
+    torch.testing.assert_close(rotate_vector_field(field, 2, y_up=y_up, components=comp), stored(-one, zero, y_up, comp))
+
+
+@pytest.mark.parametrize("y_up,comp", CONVENTIONS)
+def test_rotate_vector_field_homomorphism_on_stacked_frames(y_up, comp):
+    group = get_group("C4")
+    x = torch.rand(16, 6, 5, 5)  # three frames of (2, H, W)
+
+    def act(k, f):
+        return rotate_vector_field(f, k, y_up=y_up, components=comp)
+
+    assert_left_action(act, group, x)
+    frames = act(torch.arange(16) % 4, x)
+    torch.testing.assert_close(frames[5, 2:4], act(1, x[5, 2:4]))
+    with pytest.raises(ValueError):
+        rotate_vector_field(x[:, :3], 1, y_up=y_up, components=comp)
+    with pytest.raises(ValueError):
+        rotate_vector_field(x, 1, y_up=y_up, components="uv")
+
+
+# ---------------------------------------------------------------- two digits, fonts
+
+
+@pytest.mark.parametrize("name", ["C4xC4", "D1xD1", "D4xD4"])
+def test_act_two_digit_homomorphism(name):
+    group = get_group(name)
+    x = torch.rand(group.order**2, 1, 56, 56)
+    assert_left_action(functools.partial(act_two_digit, group), group, x)
+
+
+def test_act_two_digit_acts_on_each_digit_independently():
+    group = get_group("D4xD4")
+    d4 = get_group("D4")
+    x = torch.rand(2, 1, 56, 56)
+    for a, b in [(1, 0), (0, 5), (3, 6)]:
+        y = act_two_digit(group, a * 8 + b, x)
+        torch.testing.assert_close(y[..., 14:42, :28], act_2d(d4, a, x[..., 14:42, :28]))
+        torch.testing.assert_close(y[..., 14:42, 28:], act_2d(d4, b, x[..., 14:42, 28:]))
+        torch.testing.assert_close(y[..., :14, :], x[..., :14, :])
+        torch.testing.assert_close(y[..., 42:, :], x[..., 42:, :])
+    with pytest.raises(ValueError):
+        act_two_digit(d4, 1, x)
+
+
+def test_swap_fonts():
+    group = get_group("Z2")
+    pair = torch.rand(4, 2, 1, 6, 6)
+    y = swap_fonts(pair)
+    assert torch.equal(y[:, 0], pair[:, 1]) and torch.equal(y[:, 1], pair[:, 0])
+    assert_left_action(lambda g, p: swap_fonts(p, g), group, pair[:1].expand(4, 2, 1, 6, 6))
+    y = swap_fonts(pair, torch.tensor([0, 1, 1, 0]))
+    assert torch.equal(y[0], pair[0]) and torch.equal(y[1, 0], pair[1, 1])
