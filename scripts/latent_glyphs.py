@@ -4,6 +4,6 @@ from symrep.data.tmnist import build_glyphs, save_glyphs
 from symrep.runtime import rule_context
 
 with rule_context(snakemake):
-    csv = snakemake.params.csv
-    glyphs = build_glyphs(snakemake.params.fonts, files=list(snakemake.input.sources), csv=csv)
-    save_glyphs(snakemake.output[0], glyphs, snakemake.params.fonts, csv or "font files")
+    sources, fonts = list(snakemake.input.sources), snakemake.params.fonts
+    csv = sources[0] if snakemake.params.from_csv else None
+    save_glyphs(snakemake.output[0], build_glyphs(fonts, files=sources, csv=csv), fonts, csv or "font files")

@@ -45,30 +45,21 @@ if (
     )
 
 
-def latent_metrics(run):
-    return expand(
-        "results/latent/{run}/seed{seed}/metrics.json", run=run, seed=config["seeds"]
-    )
-
-
-def latent_data(wildcards):
-    if wildcards.run == "tmnist_z2":
-        return ["resources/tmnist/glyphs.npz"]
-    return raw(LATENT[wildcards.run]["dataset"])
-
-
-def latent_figure_inputs(wildcards):
-    first = config["seeds"][0]
-    if wildcards.figure == "figure3":
-        weights = [f"results/latent/{r}/seed{first}/weights.pt" for r in LATENT_RUNS]
-        return {"weights": weights}
-    if wildcards.figure == "figure4":
-        runs = "results/latent/mnist_d3/seed{seed}/{file}"
-        return {
-            "eigenvalues": expand(runs, seed=config["seeds"], file="eigenvalues.csv"),
-            "weights": expand(runs, seed=config["seeds"], file="weights.pt"),
-        }
-    return {"glyphs": "resources/tmnist/glyphs.npz"}
+LATENT_SEEDS = config["seeds"]
+LATENT_FIGURE_INPUTS = {
+    "figure3": {
+        "weights": [
+            f"results/latent/{r}/seed{LATENT_SEEDS[0]}/weights.pt" for r in LATENT_RUNS
+        ]
+    },
+    "figure4": {
+        name: expand(
+            f"results/latent/mnist_d3/seed{{seed}}/{name}.{ext}", seed=LATENT_SEEDS
+        )
+        for name, ext in (("eigenvalues", "csv"), ("weights", "pt"))
+    },
+    "figure5": {"glyphs": "resources/tmnist/glyphs.npz"},
+}
 
 
 rule latent_tmnist_glyphs:
@@ -84,14 +75,18 @@ rule latent_tmnist_glyphs:
         "../envs/symrep.yaml"
     params:
         fonts=TMNIST["fonts"],
-        csv=TMNIST["tmnist_csv"],
+        from_csv=TMNIST["tmnist_csv"] is not None,
     script:
         "../scripts/latent_glyphs.py"
 
 
 rule latent_train:
     input:
-        data=latent_data,
+        data=lambda wc: (
+            ["resources/tmnist/glyphs.npz"]
+            if wc.run == "tmnist_z2"
+            else raw(LATENT[wc.run]["dataset"])
+        ),
         code=code("scripts/latent_train.py"),
     output:
         metrics="results/latent/{run}/seed{seed}/metrics.json",
@@ -122,7 +117,11 @@ rule latent_train:
 
 rule latent_table:
     input:
-        metrics=lambda wc: latent_metrics(LATENT_TABLES[wc.table]),
+        metrics=lambda wc: expand(
+            "results/latent/{run}/seed{seed}/metrics.json",
+            run=LATENT_TABLES[wc.table],
+            seed=LATENT_SEEDS,
+        ),
         reference=repo_file("config/reference/{table}.yaml"),
         code=code("scripts/latent_table.py"),
     output:
@@ -146,7 +145,7 @@ rule latent_table:
 
 rule latent_figure:
     input:
-        unpack(latent_figure_inputs),
+        unpack(lambda wc: LATENT_FIGURE_INPUTS[wc.figure]),
         code=code("scripts/latent_figure.py"),
     output:
         report(

@@ -8,20 +8,17 @@ generator matrices. After training, the learned matrices are analysed with `symr
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from symrep.analysis import algebra_loss, cyclic_eigen_counts, irrep_multiplicities, matrices_from_generators
-from symrep.analysis import relation_residuals
+from symrep.analysis import (algebra_loss, cyclic_eigen_counts, irrep_multiplicities, matrices_from_generators,
+                             relation_residuals)
 from symrep.experiments.latent_data import batches
 from symrep.groups import get_group
 from symrep.losses import latent_equivariance_loss
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,10 +65,13 @@ def algebra_penalty(spec: Spec, generators: list[torch.Tensor], lambda_algebra: 
 
 def analyse(spec: Spec, generators: list[torch.Tensor]) -> dict:
     """Irreducible content of the learned matrices: multiplicities by the character inner product,
-    eigenvalue counts at the n-th roots of unity (cyclic groups), and the presentation's residual."""
+    eigenvalue counts at the n-th roots of unity (cyclic groups), and the presentation's residual
+    (`algebra_loss`, a mean over matrix entries, and `algebra_relative` = √(d · algebra_loss), the
+    root-mean-square over relations of ‖word(W) - I‖_F / ‖I‖_F: 1 is as far from I as the zero matrix)."""
     group = get_group(spec.group)
     gens = [g.detach().cpu().double() for g in generators]
-    out = {"algebra_loss": algebra_loss(group, gens),
+    loss = algebra_loss(group, gens)
+    out = {"algebra_loss": loss, "algebra_relative": (gens[0].shape[0] * loss) ** 0.5,
            "irreps": irrep_multiplicities(group, matrices_from_generators(group, gens))}
     if spec.eigen_names:
         out["eigen_counts"] = dict(zip(spec.eigen_names, cyclic_eigen_counts(gens[0], group.order)))

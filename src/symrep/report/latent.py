@@ -45,7 +45,8 @@ def run_rows(metrics: list[dict], kinds: list[str], extra: list[str], stage: str
     rows = []
     for i, m in enumerate(sorted(metrics, key=lambda m: m["seed"])):
         analysis = m if stage == "final" else m["initial"]
-        rows.append({"run": i + 1, "seed": m["seed"], **_counts(analysis, kinds), "algebra_loss": analysis["algebra_loss"],
+        rows.append({"run": i + 1, "seed": m["seed"], **_counts(analysis, kinds),
+                     **{k: analysis[k] for k in ("algebra_loss", "algebra_relative")},
                      **({"equivariance_loss": m["test"]["latent"], **{k: m["test"][k] for k in extra}}
                         if stage == "final" else {})})
     return pd.DataFrame(rows)
@@ -68,7 +69,7 @@ def build(table: str, metric_files: list[str | Path], reference: str | Path, ddo
                        reference_frame(reference).assign(source="paper"),
                        pd.DataFrame([{"run": "-", **expected}]).assign(source="regular rep. (exact)")],
                       ignore_index=True)
-    columns = ["source", "run", "seed", *expected, "algebra_loss", "equivariance_loss", *extra]
+    columns = ["source", "run", "seed", *expected, "algebra_loss", "algebra_relative", "equivariance_loss", *extra]
     return frame[columns]
 
 
@@ -87,6 +88,7 @@ def render(table: str, metric_files: list[str | Path], reference: str | Path, st
              "χ columns: multiplicities by the character inner product (symrep.analysis), a stricter test than "
              "eigenvalue counts." if len(TABLES[table][1]) > 1 else "",
              "algebra_loss = mean over the group presentation's relations of MSE(word(W), I) for the learned "
-             "matrices; equivariance_loss = test-set MSE(ρ(g) E(x1), E(x2)) (docs/latent.md).",
+             "matrices; algebra_relative = √(d · algebra_loss), the relative residual ‖word(W) - I‖_F / ‖I‖_F "
+             "(root mean square over relations; 0 for a representation, 1 for the zero matrix); equivariance_loss = test-set MSE(ρ(g) E(x1), E(x2)) (docs/latent.md).",
              *([ref["notes"].strip()] if ref.get("notes") else [])]
     write_table(frame, stem, title=title, scale=scale, notes=[n for n in notes if n])

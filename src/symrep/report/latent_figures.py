@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from matplotlib.colors import LogNorm
 
 from symrep.analysis import character_table, matrices_from_generators
 from symrep.data.tmnist import load_glyphs
@@ -41,6 +42,12 @@ def _in_basis(group: FiniteGroup, rho_all, element: int) -> tuple[np.ndarray, li
     return np.abs(np.linalg.pinv(basis) @ np.asarray(rho_all[element], dtype=complex) @ basis), labels
 
 
+def off_block_share(values: np.ndarray, labels: list[str]) -> float:
+    """‖entries outside the isotypic blocks‖_F / ‖all entries‖_F (0 for an exact representation)."""
+    inside = np.equal.outer(np.array(labels), np.array(labels))
+    return float(np.linalg.norm(values[~inside]) / np.linalg.norm(values))
+
+
 def _boundaries(ax, labels: list[str]) -> None:
     for i in [i for i in range(1, len(labels)) if labels[i] != labels[i - 1]]:
         ax.axhline(i - 0.5, color="tab:red", lw=0.6)
@@ -50,7 +57,7 @@ def _boundaries(ax, labels: list[str]) -> None:
 def figure3(weights: dict[str, str | Path], png: str | Path, pdf: str | Path) -> None:
     """Per experiment: the learned generator, |its matrix| in the isotypic basis of the learned
     representation, and the same for the regular-representation multiple of that dimension."""
-    fig, axes = plt.subplots(len(weights), 3, figsize=(10.5, 3.4 * len(weights)), squeeze=False)
+    fig, axes = plt.subplots(len(weights), 3, figsize=(12, 3.4 * len(weights)), squeeze=False)
     for row, (run, path) in zip(axes, weights.items()):
         group = get_group(SPECS[run].group)
         gens = [g.double() for g in torch.load(path, map_location="cpu", weights_only=True)["generators"]]
@@ -63,10 +70,12 @@ def figure3(weights: dict[str, str | Path], png: str | Path, pdf: str | Path) ->
         row[0].set_title(f"{TITLES[run]}: learned")
         for ax, rho, what in ((row[1], learned, "learned"), (row[2], regular, "regular multiple")):
             values, labels = _in_basis(group, rho, element)
-            ax.imshow(values, cmap="Greys", vmin=0, vmax=max(1.0, values.max()))
+            image = ax.imshow(np.maximum(values, 1e-3), cmap="Greys", norm=LogNorm(1e-3, max(1.0, values.max())))
+            fig.colorbar(image, ax=ax, shrink=0.8)
             _boundaries(ax, labels)
-            ax.set_title(f"|{what}| in isotypic basis", fontsize=9)
-            ax.set_xlabel(" | ".join(f"{n}×{labels.count(n)}" for n in dict.fromkeys(labels)), fontsize=8)
+            ax.set_title(f"|{what}| in isotypic basis (log scale)", fontsize=9)
+            ax.set_xlabel(" | ".join(f"{n}×{labels.count(n)}" for n in dict.fromkeys(labels))
+                          + f"\noff-block share of the Frobenius norm: {off_block_share(values, labels):.3f}", fontsize=8)
         for ax in row:
             ax.set_xticks([])
             ax.set_yticks([])
