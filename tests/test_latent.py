@@ -289,3 +289,45 @@ def test_mnist_run_on_fixture_files_and_its_table(tmp_path):
     assert frame.iloc[-1][["trivial", "sign", "standard"]].tolist() == pytest.approx([2, 2, 4])
     with pytest.raises(ValueError, match="samples from a split of 100"):
         tiny_run(tmp_path, "mnist_d3", {**settings, "train_samples": 90}, files, "too_many")
+
+
+def cifar_task(adaptive):
+    images = torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    sources = {k: CifarC4Pairs(images, torch.arange(8) % 10) for k in ("train", "val")}
+    settings = {**TINY, "latent_dim": 6, "adaptive_lambda_algebra": adaptive}
+    model = LatentActionModel("cifar_classifier", 6, 1, "orthogonal")
+    return LatentTask(SPECS["cifar10_c4"], settings, model, sources, trace_every=1,
+                      val_generator=torch.Generator().manual_seed(1))
+
+
+def test_released_adaptive_lambda_schedule():
+    task = cifar_task(adaptive=True)
+    with torch.no_grad():
+        task.model.generators.matrices[0].copy_(2 * torch.eye(6))  # ‖W⁴ - I‖ large
+    task._adapt_lambda(0)
+    assert task.lambda_algebra == 1.0  # not in the first epoch
+    task._adapt_lambda(1)
+    task._adapt_lambda(2)
+    assert task.lambda_algebra == pytest.approx(1.21)
+    with torch.no_grad():
+        task.model.generators.matrices[0].copy_(torch.eye(6))  # W⁴ = I
+    for epoch in range(3, 6):
+        task._adapt_lambda(epoch)
+    assert task.lambda_algebra == 1.0  # × 0.9, floored at the configured value
+    assert task.state_dict()["lambda_algebra"] == 1.0
+
+
+def test_paper_default_keeps_lambda_fixed():
+    task = cifar_task(adaptive=False)
+    metrics = task.train_epoch(1, torch.Generator().manual_seed(0))
+    assert metrics["lambda_algebra"] == 1.0 and "train_accuracy" in metrics and len(task.trace) == 1
+
+
+def test_released_evaluation_split_draws_test_images_from_the_training_split():
+    arrays = {"train_images": np.zeros((100, 2)), "test_images": np.zeros((30, 2))}
+    sizes = {"train_samples": 60, "val_samples": 20, "test_samples": 25}
+    paper = latent_run._image_splits(arrays, sizes, seed=0)
+    released = latent_run._image_splits(arrays, sizes, seed=0, eval_split="train")
+    assert paper["test"].max() < 30 <= released["test"].max() and len(released["test"]) == 25 and torch.equal(paper["train"], released["train"])
+    with pytest.raises(ValueError, match="from a split of 30"):
+        latent_run._image_splits(arrays, {**sizes, "test_samples": 40}, seed=0)
