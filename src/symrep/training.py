@@ -38,6 +38,9 @@ class TrainingTask(Protocol):
 
     def validate(self, epoch: int) -> dict[str, float]: ...
 
+    # Optional: a task with state of its own that a resumed run needs (recorded trajectories, adapted
+    # loss weights) defines state_dict() and load_state_dict(state); fit checkpoints it with the model.
+
 
 @dataclass(frozen=True)
 class EarlyStopping:
@@ -159,6 +162,8 @@ def fit(task: TrainingTask, *, max_epochs: int, stopping: EarlyStopping | MeanPl
             if task.scheduler is not None:
                 task.scheduler.load_state_dict(saved["scheduler"])
             _restore_rng(saved["rng"], rng)
+            if hasattr(task, "load_state_dict"):
+                task.load_state_dict(saved["task"])
             state = _State(saved["epochs_done"], saved["history"], saved["best_model"])
             resumed_from = state.epochs_done
             log.info("resuming from %s after epoch %d", checkpoint, state.epochs_done)
@@ -195,7 +200,8 @@ def fit(task: TrainingTask, *, max_epochs: int, stopping: EarlyStopping | MeanPl
             torch.save({"fingerprint": fingerprint, "epochs_done": state.epochs_done, "history": state.history,
                         "model": task.model.state_dict(), "optimizer": task.optimizer.state_dict(),
                         "scheduler": task.scheduler.state_dict() if task.scheduler is not None else None,
-                        "best_model": state.best_model, "rng": _rng_states(rng)}, tmp)
+                        "best_model": state.best_model, "rng": _rng_states(rng),
+                        "task": task.state_dict() if hasattr(task, "state_dict") else None}, tmp)
 
     if not state.history:
         raise ValueError("max_epochs must be at least 1")

@@ -1,0 +1,333 @@
+"""Learned latent representations (main paper §4): glyphs, pair sources, networks, losses, analysis, runs."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from conftest import REPO
+from symrep.actions import hflip, rot90, rotate
+from symrep.data.fixtures import write_idx_dataset, write_tmnist_csv
+from symrep.data.loaders import load_tmnist_csv
+from symrep.data.tmnist import build_glyphs, font_files, load_glyphs, save_glyphs
+from symrep.experiments import latent_run
+from symrep.experiments.latent import SPECS, LatentTask, algebra_penalty, analyse, latent_actions
+from symrep.experiments.latent_data import CifarC4Pairs, MNISTD3Pairs, TMNISTPairs, split_indices
+from symrep.groups import get_group
+from symrep.models.latent import CifarClassifier, ConvAutoencoder, LatentActionModel, MLPAutoencoder
+from symrep.report.latent import build, expected_analysis
+from symrep.report.latent_figures import isotypic_basis
+from symrep.representations import latent_representation
+
+FONTS = ["IBMPlexSans-MediumItalic", "Bahianita-Regular"]
+FONT_DIR = (REPO / ".." / "shared" / "data" / "mirror" / "fonts").resolve()
+needs_fonts = pytest.mark.skipif(not (FONT_DIR / "Bahianita-Regular.ttf").is_file(), reason=f"no fonts in {FONT_DIR}")
+
+
+def n_params(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def regular_generators(name, dim):
+    group = get_group(name)
+    rho = latent_representation(group, dim, dtype=torch.float64)
+    return [rho[g] for g in group.generators]
+
+
+# ---- glyphs -------------------------------------------------------------------------------------
+
+
+@needs_fonts
+def test_glyphs_follow_the_tmnist_recipe():
+    glyphs = build_glyphs(FONTS, files=sorted(FONT_DIR.glob("*.ttf")))
+    assert glyphs.shape == (2, 10, 28, 28) and glyphs.dtype == np.uint8
+    rows, cols = np.indices((28, 28))
+    for image in glyphs.reshape(20, 28, 28):
+        mass = image.sum(dtype=float)
+        assert abs((rows * image).sum() / mass - 14) <= 0.5 and abs((cols * image).sum() / mass - 14) <= 0.5
+        ink_rows, ink_cols = np.nonzero(image)
+        assert max(np.ptp(ink_rows), np.ptp(ink_cols)) + 1 == 20  # longer side resized to 20 px
+    assert not np.array_equal(glyphs[0], glyphs[1])
+
+
+def test_glyphs_from_the_csv_and_round_trip(tmp_path):
+    write_tmnist_csv(tmp_path / "t.csv")
+    glyphs = build_glyphs(FONTS, csv=tmp_path / "t.csv")
+    assert np.array_equal(glyphs, load_tmnist_csv(tmp_path / "t.csv", FONTS)["images"])
+    save_glyphs(tmp_path / "g.npz", glyphs, FONTS, "csv")
+    loaded, fonts = load_glyphs(tmp_path / "g.npz")
+    assert np.array_equal(loaded, glyphs) and fonts == FONTS
+
+
+def test_missing_font_file_is_a_clear_error():
+    with pytest.raises(ValueError, match="no font file for \\['Bahianita-Regular'\\]"):
+        font_files(FONTS, ["fonts/IBMPlexSans-MediumItalic.ttf"])
+
+
+# ---- pair sources -------------------------------------------------------------------------------
+
+
+def glyph_tensor(seed=0):
+    return torch.randint(0, 256, (2, 10, 28, 28), generator=torch.Generator().manual_seed(seed), dtype=torch.uint8)
+
+
+def test_tmnist_pairs_share_the_transform_and_swap_the_font():
+    source = TMNISTPairs(glyph_tensor(), 64, list(range(10)), 90, (0.8, 1.2))
+    plan = source.plan(torch.Generator().manual_seed(1))
+    assert plan["angle"].abs().max() <= 90 and plan["scale"].min() >= 0.8 and plan["scale"].max() <= 1.2
+    pair = source.make(plan)
+    swapped = source.make({**plan, "font": 1 - plan["font"]})
+    assert torch.equal(pair["x1"], swapped["x2"]) and torch.equal(pair["x2"], swapped["x1"])
+    assert pair["x1"].shape == (64, 1, 28, 28) and (pair["action"] == 0).all()
+
+
+def test_tmnist_identity_transform_gives_the_glyphs_exactly():
+    glyphs = glyph_tensor()
+    source = TMNISTPairs(glyphs, 4, [3], 0, (1.0, 1.0))
+    plan = {"digit": torch.tensor([3, 3]), "font": torch.tensor([0, 1]), "angle": torch.zeros(2), "scale": torch.ones(2)}
+    pair = source.make(plan)
+    assert torch.equal(pair["x1"][:, 0], glyphs[[0, 1], 3].float() / 255)
+    assert torch.equal(pair["x2"][:, 0], glyphs[[1, 0], 3].float() / 255)
+
+
+def test_pair_plans_are_seeded():
+    source = MNISTD3Pairs(torch.randint(0, 256, (50, 28, 28), dtype=torch.uint8), 120, True)
+    a, b = source.plan(torch.Generator().manual_seed(5)), source.plan(torch.Generator().manual_seed(5))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    c = source.plan(torch.Generator().manual_seed(6))
+    assert not torch.equal(a["angle"], c["angle"])
+
+
+@pytest.mark.parametrize("degrees,powers", [(120, 2), (60, 5)])
+def test_mnist_d3_pairs_are_reflections_or_rotations_of_x1(degrees, powers):
+    images = torch.randint(0, 256, (200, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    source = MNISTD3Pairs(images, degrees, rotate_x1=False)
+    plan = source.plan(torch.Generator().manual_seed(2))
+    pair = source.make(plan)
+    assert source.n_powers == powers and set(pair["action"].tolist()) == set(range(powers + 1))
+    reflect = plan["reflect"]
+    assert torch.equal(pair["x2"][reflect], hflip(pair["x1"][reflect]))
+    assert (pair["action"][reflect] == powers).all() and torch.equal(pair["action"][~reflect], plan["power"][~reflect] - 1)
+    rotated = rotate(pair["x1"][~reflect], (degrees * plan["power"][~reflect]).float())
+    assert torch.allclose(pair["x2"][~reflect], rotated)
+    base = images.float()[:, None] / 255
+    assert torch.equal(pair["x1"], torch.where(plan["flip"][:, None, None, None], hflip(base), base))
+
+
+def test_cifar_pairs_are_exact_quarter_turns():
+    images = torch.randint(0, 256, (40, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    source = CifarC4Pairs(images, torch.arange(40) % 10)
+    pair = source.make(source.plan(torch.Generator().manual_seed(3)))
+    power = pair["action"] + 1
+    assert torch.equal(pair["x2"], rot90(pair["x1"], power)) and torch.equal(pair["y"], torch.arange(40) % 10)
+    assert pair["x1"].min() >= -1 and pair["x1"].max() <= 1 and set(power.tolist()) <= {1, 2, 3}
+
+
+def test_split_indices_are_disjoint_and_sized():
+    a, b = split_indices(100, (60, 30), torch.Generator().manual_seed(0))
+    assert len(a) == 60 and len(b) == 30 and not set(a.tolist()) & set(b.tolist())
+    with pytest.raises(ValueError, match="60 \\+ 50 = 110 samples from a split of 100"):
+        split_indices(100, (60, 50), torch.Generator())
+
+
+# ---- networks -----------------------------------------------------------------------------------
+
+
+def test_conv_autoencoder_is_appendix_b1():
+    d = 42
+    model = ConvAutoencoder(d)
+    encoder = (9 * 21 + 21) + (9 * 21 * 42 + 42) + (49 * 42 * 84 + 84) + (84 * 42 + 42)
+    decoder = (42 * 84 + 84) + (49 * 84 * 42 + 42) + (9 * 42 * 21 + 21) + (9 * 21 + 1)
+    assert n_params(model.encoder) == encoder and n_params(model.decoder) == decoder
+    z = model.encode(torch.rand(5, 1, 28, 28))
+    out = model.head(z)
+    assert z.shape == (5, d) and out.shape == (5, 1, 28, 28) and 0 <= out.min() and out.max() <= 1
+
+
+def test_mlp_autoencoder_is_appendix_b2():
+    model = MLPAutoencoder(30)
+    sizes = [784, 512, 256, 128, 30]
+    layers = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    layers_back = sum(a * b + b for a, b in zip(sizes[::-1], sizes[::-1][1:]))
+    assert n_params(model.encoder) == layers and n_params(model.decoder) == layers_back
+    assert model.head(model.encode(torch.rand(3, 1, 28, 28))).shape == (3, 1, 28, 28)
+
+
+def test_cifar_classifier_is_appendix_b3():
+    model = CifarClassifier(64)
+    convs = (27 * 32 + 32) + (288 * 32 + 32) + (288 * 64 + 64) + 2 * (576 * 64 + 64)
+    assert n_params(model.encoder) == convs + 1024 * 64 + 64 and n_params(model.classifier) == 650
+    probabilities = CifarClassifier(64, head="softmax").head(torch.randn(4, 64))
+    assert torch.allclose(probabilities.sum(1), torch.ones(4)) and n_params(CifarClassifier(64, "softmax").classifier) == 640
+    with pytest.raises(ValueError, match="head"):
+        CifarClassifier(64, head="mlp")
+
+
+@pytest.mark.parametrize("init,check", [("uniform", lambda w: 0 <= w.min() and w.max() < 1),
+                                        ("normal", lambda w: abs(float(w.std()) - 1) < 0.1),
+                                        ("orthogonal", lambda w: w.shape == (64, 64))])
+def test_learned_generators_initialisation(init, check):
+    model = LatentActionModel("mlp_autoencoder", 64, 2, init)
+    assert len(model.generators()) == 2 and check(model.generators()[0].detach())
+
+
+# ---- losses and analysis ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("run,dim", [("tmnist_z2", 42), ("mnist_d3", 30), ("cifar10_c4", 64)])
+def test_regular_representation_has_zero_algebra_loss_and_the_expected_counts(run, dim):
+    spec = SPECS[run]
+    gens = regular_generators(spec.group, dim)
+    assert float(algebra_penalty(spec, gens, 1.0, 0.05)) < 1e-20
+    random = [torch.randn(dim, dim, dtype=torch.float64) for _ in gens]
+    assert float(algebra_penalty(spec, random, 1.0, 0.05)) > 1
+    result = analyse(spec, gens)
+    assert result["algebra_loss"] < 1e-20
+    m = dim // get_group(spec.group).order
+    if run == "tmnist_z2":
+        assert result["eigen_counts"] == {"+1": 21, "-1": 21}
+    elif run == "cifar10_c4":
+        assert result["eigen_counts"] == {"1": 16, "i": 16, "-1": 16, "-i": 16}
+    else:
+        assert result["irreps"] == pytest.approx({"trivial": m, "sign": m, "standard": 2 * m})
+    assert expected_analysis(run, dim) == result
+
+
+def test_algebra_penalty_weights_the_d3_relations_as_the_released_code():
+    spec = SPECS["mnist_d3"]
+    eye = torch.eye(1, dtype=torch.float64)  # 1x1: MSE = the squared entry
+    r, s = 2 * eye, eye  # r³ - I = 7I, s² - I = 0, (s r)² - I = 3I
+    assert float(algebra_penalty(spec, [r, s], 0.5, 0.05)) == pytest.approx(0.5 * 0.5 * 49 + 0.05 * 9)
+
+
+def test_latent_actions_are_generator_powers_then_the_reflection():
+    r, s = torch.randn(5, 5), torch.randn(5, 5)
+    actions = latent_actions([r, s], 2)
+    assert torch.allclose(actions[0], r) and torch.allclose(actions[1], r @ r) and torch.equal(actions[2], s)
+    assert latent_actions([r], 3).shape == (3, 5, 5)
+
+
+@pytest.mark.parametrize("name,dim", [("C2", 42), ("D3", 30), ("C4", 64)])
+def test_isotypic_basis_block_diagonalises_a_representation(name, dim):
+    group = get_group(name)
+    q = torch.linalg.qr(torch.randn(dim, dim, dtype=torch.float64))[0]
+    rho = q @ latent_representation(group, dim, dtype=torch.float64) @ q.T  # a disguised regular multiple
+    basis, labels = isotypic_basis(group, rho)
+    assert basis.shape == (dim, dim)
+    blocks = np.array([[a == b for b in labels] for a in labels])
+    for g in range(group.order):
+        changed = np.linalg.pinv(basis) @ rho[g].numpy() @ basis
+        assert np.abs(changed[~blocks]).max() < 1e-8
+
+
+# ---- runs ---------------------------------------------------------------------------------------
+
+TINY = {"lr": 0.003, "batch_size": 16, "max_epochs": 2, "patience": 5, "min_delta": 0.0, "train_samples": 48,
+        "val_samples": 16, "test_samples": 16, "lambda_algebra": 1.0, "lambda_decoder": 0.025, "lambda_latent": 0.475}
+
+
+def tiny_run(tmp_path, name, settings, files, tag):
+    outputs = {k: str(tmp_path / tag / f"{k}.out") for k in ("metrics", "history", "eigenvalues", "weights")}
+    metrics = latent_run.train_run(name, settings, files, seed=0, device="cpu", deterministic=False, trace_every=2,
+                                   checkpoint=tmp_path / tag / "ckpt.pt", outputs=outputs)
+    return metrics, outputs
+
+
+@pytest.fixture
+def tmnist_files(tmp_path):
+    write_tmnist_csv(tmp_path / "t.csv")
+    save_glyphs(tmp_path / "g.npz", build_glyphs(FONTS, csv=tmp_path / "t.csv"), FONTS, "csv")
+    return [str(tmp_path / "g.npz")]
+
+
+TMNIST_TINY = {**TINY, "latent_dim": 8, "digits": [1, 2, 3], "max_rotation": 90, "scale_range": [0.8, 1.2]}
+
+
+def test_same_seed_gives_the_same_run(tmp_path, tmnist_files):
+    a, out_a = tiny_run(tmp_path, "tmnist_z2", TMNIST_TINY, tmnist_files, "a")
+    b, out_b = tiny_run(tmp_path, "tmnist_z2", TMNIST_TINY, tmnist_files, "b")
+    assert {k: v for k, v in a.items() if k != "environment"} == {k: v for k, v in b.items() if k != "environment"}
+    assert pd.read_csv(out_a["eigenvalues"]).equals(pd.read_csv(out_b["eigenvalues"]))
+    assert a["epochs"] == 2 and set(a["eigen_counts"]) == {"+1", "-1"} and sum(a["eigen_counts"].values()) == 8
+    trace = pd.read_csv(out_a["eigenvalues"])
+    assert trace["step"].tolist()[::8] == [0, 2, 4] and len(trace) == 3 * 8  # 3 batches per epoch, every 2 steps
+
+
+def test_interrupted_run_resumes_to_the_same_result(tmp_path, tmnist_files, monkeypatch):
+    full, out_full = tiny_run(tmp_path, "tmnist_z2", TMNIST_TINY, tmnist_files, "full")
+    original = LatentTask.train_epoch
+
+    def crash_in_second_epoch(self, epoch, rng):
+        if epoch == 1:
+            raise KeyboardInterrupt("simulated kill")
+        return original(self, epoch, rng)
+
+    monkeypatch.setattr(LatentTask, "train_epoch", crash_in_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        tiny_run(tmp_path, "tmnist_z2", TMNIST_TINY, tmnist_files, "resumed")
+    assert (tmp_path / "resumed" / "ckpt.pt").exists()
+    monkeypatch.setattr(LatentTask, "train_epoch", original)
+    resumed, out_resumed = tiny_run(tmp_path, "tmnist_z2", TMNIST_TINY, tmnist_files, "resumed")
+    assert resumed["test"] == full["test"] and resumed["eigen_counts"] == full["eigen_counts"]
+    assert pd.read_csv(out_full["eigenvalues"]).equals(pd.read_csv(out_resumed["eigenvalues"]))
+    assert not (tmp_path / "resumed" / "ckpt.pt").exists()
+
+
+def test_mnist_run_on_fixture_files_and_its_table(tmp_path):
+    write_idx_dataset(tmp_path / "mnist", seed=1, n_train=100, n_test=40)
+    files = [str(tmp_path / "mnist" / n) for n in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                                                   "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")]
+    settings = {**TINY, "latent_dim": 12, "rotation_degrees": 120, "augment_rotation": True,
+                "lambda_commutation": 0.05, "lambda_algebra": 0.5}
+    metrics, outputs = tiny_run(tmp_path, "mnist_d3", settings, files, "m")
+    assert set(metrics["irreps"]) == {"trivial", "sign", "standard"} and "initial" in metrics
+    assert sum(metrics["irreps"][k] * d for k, d in (("trivial", 1), ("sign", 1), ("standard", 2))) == pytest.approx(12)
+    frame = build("table2", [outputs["metrics"]], REPO / "config" / "reference" / "table2.yaml", ddof=0)
+    assert list(frame.columns[:6]) == ["source", "run", "seed", "trivial", "sign", "standard"]
+    assert list(frame["source"]) == ["this run", "this run", "this run, at initialisation"] + ["paper"] * 5 + [
+        "regular rep. (exact)"]
+    assert frame.iloc[-1][["trivial", "sign", "standard"]].tolist() == pytest.approx([2, 2, 4])
+    with pytest.raises(ValueError, match="samples from a split of 100"):
+        tiny_run(tmp_path, "mnist_d3", {**settings, "train_samples": 90}, files, "too_many")
+
+
+def cifar_task(adaptive):
+    images = torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    sources = {k: CifarC4Pairs(images, torch.arange(8) % 10) for k in ("train", "val")}
+    settings = {**TINY, "latent_dim": 6, "adaptive_lambda_algebra": adaptive}
+    model = LatentActionModel("cifar_classifier", 6, 1, "orthogonal")
+    return LatentTask(SPECS["cifar10_c4"], settings, model, sources, trace_every=1,
+                      val_generator=torch.Generator().manual_seed(1))
+
+
+def test_released_adaptive_lambda_schedule():
+    task = cifar_task(adaptive=True)
+    with torch.no_grad():
+        task.model.generators.matrices[0].copy_(2 * torch.eye(6))  # ‖W⁴ - I‖ large
+    task._adapt_lambda(0)
+    assert task.lambda_algebra == 1.0  # not in the first epoch
+    task._adapt_lambda(1)
+    task._adapt_lambda(2)
+    assert task.lambda_algebra == pytest.approx(1.21)
+    with torch.no_grad():
+        task.model.generators.matrices[0].copy_(torch.eye(6))  # W⁴ = I
+    for epoch in range(3, 6):
+        task._adapt_lambda(epoch)
+    assert task.lambda_algebra == 1.0  # × 0.9, floored at the configured value
+    assert task.state_dict()["lambda_algebra"] == 1.0
+
+
+def test_paper_default_keeps_lambda_fixed():
+    task = cifar_task(adaptive=False)
+    metrics = task.train_epoch(1, torch.Generator().manual_seed(0))
+    assert metrics["lambda_algebra"] == 1.0 and "train_accuracy" in metrics and len(task.trace) == 1
+
+
+def test_released_evaluation_split_draws_test_images_from_the_training_split():
+    arrays = {"train_images": np.zeros((100, 2)), "test_images": np.zeros((30, 2))}
+    sizes = {"train_samples": 60, "val_samples": 20, "test_samples": 25}
+    paper = latent_run._image_splits(arrays, sizes, seed=0)
+    released = latent_run._image_splits(arrays, sizes, seed=0, eval_split="train")
+    assert paper["test"].max() < 30 <= released["test"].max() and len(released["test"]) == 25 and torch.equal(paper["train"], released["train"])
+    with pytest.raises(ValueError, match="from a split of 30"):
+        latent_run._image_splits(arrays, {**sizes, "test_samples": 40}, seed=0)
