@@ -1,6 +1,6 @@
 # DDMNIST (main paper §6.1, appendix C.1): Table 4 and Figure 6 (Tables 8-9: workflow/report.smk).
 # Per seed one dataset of digit pairs; per (group, model, seed) one training job; docs/ddmnist.md.
-from symrep.experiments.ddmnist_settings import check_section, run_settings
+from symrep.experiments import ddmnist_settings
 
 DDMNIST = EXPERIMENTS["ddmnist"]
 DDMNIST_RUN = "results/ddmnist/{group}/{model}/seed{seed}"
@@ -53,7 +53,7 @@ rule ddmnist_train:
         runtime=15 + 2 * DDMNIST["max_epochs"],  # minutes; about 1 min per CPU epoch of Ours
         mem_mb=4000,
     params:
-        settings=lambda w: run_settings(DDMNIST, w.group, w.model),
+        settings=lambda w: ddmnist_settings.run_settings(DDMNIST, w.group, w.model),
         device=config["device"],
         deterministic=config["deterministic"],
         checkpoint="checkpoints/ddmnist/{group}_{model}_seed{seed}.ckpt",
@@ -110,7 +110,7 @@ rule ddmnist_figure6:
 
 
 if DDMNIST["enabled"]:
-    check_section(DDMNIST)
+    ddmnist_settings.check_section(DDMNIST)
     TARGETS += [
         *rules.ddmnist_table4.output,
         *rules.ddmnist_figure6.output,

@@ -1,13 +1,13 @@
 # Main paper §6.3, appendix C.3: smoke plumes generated with PhiFlow, autoregressive prediction
 # (Table 6; Figures 2, 7). Protocol, options and deviations: docs/smoke.md.
-from symrep.data.smoke import file_name, rotation_set
-from symrep.experiments.smoke_settings import MODELS, check, run_settings
+from symrep.data import smoke as smoke_data
+from symrep.experiments import smoke_settings
 
 SMOKE = EXPERIMENTS["smoke"]
-check(SMOKE)
+smoke_settings.check(SMOKE)
 SMOKE_SIMS = [
-    f"resources/smoke/{file_name(k, j)}"
-    for k, j in rotation_set(SMOKE["generator"]["simulations"])
+    f"resources/smoke/{smoke_data.file_name(k, j)}"
+    for k, j in smoke_data.rotation_set(SMOKE["generator"]["simulations"])
 ]
 SMOKE_RUN = "results/smoke/{model}/seed{seed}"
 
@@ -35,9 +35,9 @@ rule smoke_generate:
 
 rule smoke_train:
     input:
-        train=[f"resources/smoke/{file_name(*t)}" for t in SMOKE["tasks"]["train"]],
+        train=[f"resources/smoke/{smoke_data.file_name(*t)}" for t in SMOKE["tasks"]["train"]],
         domain=[
-            f"resources/smoke/{file_name(*t)}" for t in SMOKE["tasks"]["test_domain"]
+            f"resources/smoke/{smoke_data.file_name(*t)}" for t in SMOKE["tasks"]["test_domain"]
         ],
         code=code("scripts/smoke_train.py"),
     output:
@@ -47,7 +47,7 @@ rule smoke_train:
     log:
         "logs/smoke/train/{model}/seed{seed}.log",
     wildcard_constraints:
-        model="|".join(MODELS),
+        model="|".join(smoke_settings.MODELS),
         seed=r"\d+",
     conda:
         "../envs/symrep.yaml"
@@ -57,7 +57,7 @@ rule smoke_train:
         runtime=720,
         mem_mb=16000,
     params:
-        run=lambda wildcards: run_settings(SMOKE, wildcards.model),
+        run=lambda wildcards: smoke_settings.run_settings(SMOKE, wildcards.model),
         device=config["device"],
         deterministic=config["deterministic"],
         checkpoint="checkpoints/smoke/{model}/seed{seed}.pt",
