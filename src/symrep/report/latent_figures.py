@@ -28,7 +28,7 @@ def isotypic_basis(group: FiniteGroup, rho_all) -> tuple[np.ndarray, list[str]]:
     table = character_table(group)
     rho = np.asarray(torch.as_tensor(rho_all).detach().cpu(), dtype=complex)
     columns, labels = [], []
-    for name, dim, chi in zip(table.names, table.dims, table.per_element(group.order)):
+    for name, dim, chi in zip(table.names, table.dims, table.per_element()):
         projector = dim / group.order * np.einsum("g,gij->ij", chi.conj(), rho)
         rank = int(round(np.trace(projector).real))
         if rank > 0:
