@@ -35,9 +35,13 @@ rule smoke_generate:
 
 rule smoke_train:
     input:
-        train=[f"resources/smoke/{smoke_data.file_name(*t)}" for t in SMOKE["tasks"]["train"]],
+        train=[
+            f"resources/smoke/{smoke_data.file_name(*t)}"
+            for t in SMOKE["tasks"]["train"]
+        ],
         domain=[
-            f"resources/smoke/{smoke_data.file_name(*t)}" for t in SMOKE["tasks"]["test_domain"]
+            f"resources/smoke/{smoke_data.file_name(*t)}"
+            for t in SMOKE["tasks"]["test_domain"]
         ],
         code=code("scripts/smoke_train.py"),
     output:
