@@ -35,6 +35,7 @@ _SUBMITTED = re.compile(
     re.MULTILINE,
 )
 _RULE_HEADER = re.compile(r"^\s*rule (?P<rule>\w+):$", re.MULTILINE)
+_JOB_HEADER = re.compile(r"^\s*(?P<kind>rule|localrule) (?P<rule>\w+):$")
 _PROLOG = re.compile(
     r"^symrep-local-slurm: SLURM_JOB_ID=(?P<slurm_id>\d*) \S+ "
     r"CUDA_VISIBLE_DEVICES=(?P<cuda>\S*)$",
@@ -147,12 +148,25 @@ class SnakemakeRun:
         group jobs), in the order Snakemake printed them."""
         return _RULE_HEADER.findall(self.output)
 
+    def gpu_rules(self) -> set[str]:
+        """Rules whose jobs (not local rules) Snakemake printed with a gpu resource above 0."""
+        rules, rule = set(), None
+        for line in self.output.splitlines():
+            if header := _JOB_HEADER.match(line):
+                rule = header["rule"] if header["kind"] == "rule" else None
+            elif rule and (gpu := re.search(r"^\s+resources: .*\bgpu=(\d+)", line)):
+                if int(gpu[1]) > 0:
+                    rules.add(rule)
+        return rules
+
     def slurm_jobs(self) -> dict[str, list[str]]:
         """Rule -> SLURM job ids of the jobs Snakemake submitted with sbatch. A group
         job is listed as group_<group>_<its rules>."""
         jobs: dict[str, list[str]] = {}
         for m in _SUBMITTED.finditer(self.output):
-            rule = Path(m["log"]).parent.name.removeprefix("rule_")
+            # .snakemake/slurm_logs/rule_<rule>[/<wildcards>]/<id>.log
+            part = next(p for p in Path(m["log"]).parts if p.startswith(("rule_", "group_")))
+            rule = part.removeprefix("rule_")
             jobs.setdefault(rule, []).append(m["slurm_id"])
         return jobs
 

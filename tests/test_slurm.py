@@ -1,7 +1,8 @@
 """profiles/slurm proven on a real one-node SLURM cluster (tools/slurm_cluster.sh).
 
 The `slurm` tests start the cluster (root only; skipped otherwise, failed instead when
-SYMREP_REQUIRE_SLURM=1) and run tests/slurm_toy through `--profile profiles/slurm`.
+SYMREP_REQUIRE_SLURM=1) and run the pipeline's .test DAG, and the failure cases of tests/slurm_toy,
+through `--profile profiles/slurm`.
 The other tests need no cluster.
 """
 
@@ -32,9 +33,9 @@ from slurm_support import (
     squeue,
     start_cluster,
 )
+from conftest import TEST_DIR
 
 TOY = REPO / "tests" / "slurm_toy"
-TOY_RESULTS = ["results/data.txt", "results/squares.txt", "results/summary.txt"]
 ACCOUNT_ENV = "SYMREP_SLURM_ACCOUNT"
 PARTITION_ENV = "SYMREP_SLURM_PARTITION"
 # What a user of the local cluster sets: its partition, and no account at all.
@@ -56,43 +57,49 @@ def slurm_cluster():
     cancel_test_jobs()
 
 
+def _weights_equal(a: Path, b: Path) -> bool:
+    import torch
+
+    wa, wb = (torch.load(p, map_location="cpu", weights_only=True)["model"] for p in (a, b))
+    return wa.keys() == wb.keys() and all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
 @pytest.mark.slurm
-def test_toy_workflow_runs_through_slurm_profile(slurm_cluster, tmp_path):
-    slurm_dir = copy_workflow(TOY, tmp_path / "slurm")
-    run = run_snakemake(slurm_dir, env=LOCAL_ENV, timeout_s=240)
+def test_test_dag_runs_through_slurm_profile(slurm_cluster, test_dag_run, tmp_path):
+    """The pipeline's .test DAG, every experiment, through profiles/slurm: every non-local job
+    is a SLURM job, the GPU (training) rules get their GPU, and the results equal the local run's."""
+    workdir = tmp_path / "slurm"
+    shutil.copytree(TEST_DIR / "config", workdir / "config")
+    run = run_snakemake(workdir, snakefile=REPO / "Snakefile", env=LOCAL_ENV, timeout_s=900)
     assert run.returncode == 0, run.tail()
 
-    # Every job went through sbatch: one SLURM job id per job, each with its SLURM log.
+    # Every job that is not a local rule went through sbatch, and completed in the partition.
     jobs = run.slurm_jobs()
-    assert (
-        sorted(run.rules_run())
-        == sorted(jobs)
-        == ["gpu_square", "make_data", "summarize"]
-    )
+    rules = run.rules_run()
+    assert sorted(rules) == sorted(r for r, ids in jobs.items() for _ in ids)
+    gpu_rules = run.gpu_rules()
+    assert {"latent_train", "ddmnist_train", "smoke_train", "ensembles_train"} <= gpu_rules
+    assert "smoke_generate" in jobs and "smoke_generate" not in gpu_rules  # a CPU rule, run on SLURM
     for rule, ids in jobs.items():
-        (slurm_id,) = ids
-        log = run.slurm_log(slurm_id)
-        assert log.is_file(), f"no SLURM log {log} for rule {rule}"
-        fields = scontrol_job(slurm_id)
-        assert fields["JobState"] == "COMPLETED"
-        assert fields["Partition"] == LOCAL_PARTITION
-        # The GPU rule, and only it, asked SLURM for a GPU.
-        asked_for_gpu = fields.get("TresPerJob") == "gres:gpu:1"
-        assert asked_for_gpu == (rule == "gpu_square"), fields
+        for slurm_id in ids:
+            fields = scontrol_job(slurm_id)
+            assert fields["JobState"] == "COMPLETED", (rule, fields)
+            assert fields["Partition"] == LOCAL_PARTITION
+            assert run.slurm_log(slurm_id).is_file(), f"no SLURM log for {rule} job {slurm_id}"
+            # GPU rules, and only they, asked SLURM for a GPU; every task of such a job saw it.
+            assert (fields.get("TresPerJob") == "gres:gpu:1") == (rule in gpu_rules), (rule, fields)
+            if rule in gpu_rules:
+                seen = run.cuda_devices_seen(slurm_id)
+                assert seen and all(seen), f"{rule} job {slurm_id} saw CUDA_VISIBLE_DEVICES={seen}"
 
-    # The GPU job saw its GPU: in the rule's own output and in every task of the job.
-    (gpu_job,) = jobs["gpu_square"]
-    env_file = slurm_dir / "results/gpu_square.env"
-    job_env = dict(kv.split("=", 1) for kv in env_file.read_text().split())
-    assert job_env["SLURM_JOB_ID"] == gpu_job
-    assert re.fullmatch(r"\d+(,\d+)*", job_env["CUDA_VISIBLE_DEVICES"]), job_env
-    seen = run.cuda_devices_seen(gpu_job)
-    assert seen and all(seen), f"GPU job's tasks saw CUDA_VISIBLE_DEVICES={seen}"
-
-    local_dir = copy_workflow(TOY, tmp_path / "local")
-    local = run_snakemake(local_dir, profile=None, args=["--cores", "2"], timeout_s=120)
-    assert local.returncode == 0, local.tail()
-    assert differing_outputs(slurm_dir, local_dir, TOY_RESULTS) == []
+    # Same results as the local run: every table, and every trained model's weights, bit for bit
+    # (wall-clock columns in histories and metrics differ by nature and are not compared).
+    local = TEST_DIR
+    tables = sorted(p.relative_to(local) for p in (local / "results" / "tables").glob("*.csv"))
+    weights = sorted(p.relative_to(local) for p in (local / "results").rglob("*.pt"))
+    assert tables and weights
+    assert differing_outputs(workdir, local, map(str, tables)) == []
+    assert [w for w in weights if not (workdir / w).is_file() or not _weights_equal(workdir / w, local / w)] == []
 
 
 @pytest.mark.slurm

@@ -10,25 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import REPO, snakemake
+from conftest import REPO, TEST_DIR, snakemake
 
 pytestmark = pytest.mark.workflow
-TEST_DIR = REPO / ".test"
-STATE = ("results", "resources", "logs", "benchmarks", "checkpoints", "mirror", ".snakemake")
 
 
 def output(result):
     return result.stdout + result.stderr
-
-
-@pytest.fixture(scope="module")
-def test_run():
-    """Run the .test DAG once from a clean state (generated fixtures, fetch, train, render)."""
-    for name in STATE:
-        shutil.rmtree(TEST_DIR / name, ignore_errors=True)
-    result = snakemake("--cores", "2", "--directory", str(TEST_DIR), "--show-failed-logs", timeout=900)
-    assert result.returncode == 0, output(result)[-6000:]
-    return result
 
 
 def declared_outputs():
@@ -63,19 +51,19 @@ def assert_sane(path):
         assert "Run at scale: **test**" in path.read_text(), path
 
 
-def test_every_declared_output_exists_and_is_sane(test_run):
+def test_every_declared_output_exists_and_is_sane(test_dag_run):
     outputs = declared_outputs()
     assert any(p.name == "table9.md" for p in outputs)
     for path in outputs:
         assert_sane(path)
 
 
-def test_second_run_has_nothing_to_do(test_run):
+def test_second_run_has_nothing_to_do(test_dag_run):
     again = snakemake("--cores", "2", "--directory", str(TEST_DIR), "-n")
     assert again.returncode == 0 and "Nothing to be done" in output(again), output(again)
 
 
-def test_report_builds(test_run, tmp_path):
+def test_report_builds(test_dag_run, tmp_path):
     result = snakemake("--directory", str(TEST_DIR), "--report", str(tmp_path / "report.zip"))
     assert result.returncode == 0, output(result)[-3000:]
     assert (tmp_path / "report.zip").stat().st_size > 0
