@@ -193,7 +193,8 @@ def test_pairs_and_latent_representation_share_one_convention(group):
     mnist = fake_mnist()
     data = build_ddmnist(mnist, SIZES, seed=0)
     source = DDMNISTPairs(data["train_digits"], data["train_labels"], augmentation, CPU)
-    x1, x2, g = source.batch(torch.arange(40), torch.Generator().manual_seed(0), True)
+    x1, y1, x2, g = source.batch(torch.arange(40), torch.Generator().manual_seed(0), True)
+    assert torch.equal(y1, source.labels[:40])
     functional = torch.randn(1, 56, 56, generator=torch.Generator().manual_seed(1))
     z1, z2 = (orbit_features(augmentation.product, x, functional) for x in (x1, x2))
     rho = latent_representation(augmentation.product, z1.shape[1])
@@ -212,7 +213,7 @@ def test_batches_are_seeded_and_resampled():
     rng = torch.Generator().manual_seed(5)
     source.batch(idx, rng, True)
     assert not torch.equal(source.batch(idx, rng, True)[0], first[0])  # x1 is re-drawn each time
-    x1, x2, g = source.batch(idx, rng, False)
+    x1, y1, x2, g = source.batch(idx, rng, False)
     assert x1.shape == (16, 1, 56, 56) and x2 is None and g is None
 
 
@@ -253,8 +254,7 @@ def test_baseline_never_computes_pairs_and_ours_does():
 def test_loss_is_the_weighted_sum_of_its_terms():
     task = make_task(LossWeights(1.0, 0.5, 2.0))
     task.model.eval()
-    x1, x2, g = task.train.batch(torch.arange(8), torch.Generator().manual_seed(0), True)
-    y = task.train.labels[:8]
+    x1, y, x2, g = task.train.batch(torch.arange(8), torch.Generator().manual_seed(0), True)
     total, parts = task.loss(x1, y, x2, g)
     ce1 = torch.nn.functional.cross_entropy(task.model(x1), y)
     ce2 = torch.nn.functional.cross_entropy(task.model(x2), y)

@@ -127,13 +127,14 @@ class DDMNISTPairs:
     def clean(self, idx: torch.Tensor) -> torch.Tensor:
         return compose(self._float(idx))
 
-    def batch(self, idx: torch.Tensor, rng: torch.Generator,
-              with_x2: bool) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
-        """x1 (each digit transformed by a random element, with noise) and, if asked, x2 = g·x1 and g."""
+    def batch(self, idx: torch.Tensor, rng: torch.Generator, with_x2: bool
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """x1 (each digit transformed by a random element, with noise), its labels and, if asked, x2 = g·x1
+        and g."""
         aug, device = self.augmentation, self.digits.device
         g0, theta0 = aug.sample(len(idx), rng, device)
         digits1 = aug.apply(g0, self._float(idx), theta0)
         if not with_x2:
-            return compose(digits1), None, None
+            return compose(digits1), self.labels[idx], None, None
         g, theta = aug.sample(len(idx), rng, device)
-        return compose(digits1), compose(aug.apply(g, digits1, theta)), g
+        return compose(digits1), self.labels[idx], compose(aug.apply(g, digits1, theta)), g

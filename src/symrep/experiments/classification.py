@@ -25,7 +25,8 @@ EVAL_CHUNK = 256  # samples per forward pass when evaluating (eval mode: no effe
 
 
 class PairSource(Protocol):
-    """A split held on the device: `labels` (N,), clean inputs, and randomly transformed pairs."""
+    """A split held on the device: `labels` (N,), clean inputs, and randomly transformed pairs
+    (x1, y1, x2, g): y1 is the label of x1 (its sample's label, unless the transformation changes it)."""
 
     labels: torch.Tensor
 
@@ -33,8 +34,8 @@ class PairSource(Protocol):
 
     def clean(self, idx: torch.Tensor) -> torch.Tensor: ...
 
-    def batch(self, idx: torch.Tensor, rng: torch.Generator,
-              with_x2: bool) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]: ...
+    def batch(self, idx: torch.Tensor, rng: torch.Generator, with_x2: bool
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]: ...
 
 
 @dataclass
@@ -50,8 +51,8 @@ class EvalSet:
     def transformed(cls, source: PairSource, rng: torch.Generator) -> "EvalSet":
         """One random draw of transformed pairs for every sample of `source`, in order."""
         parts = [source.batch(idx, rng, True) for idx in _chunks(len(source), source.labels.device)]
-        x1, x2, g = (torch.cat(p) for p in zip(*parts))
-        return cls(x1, source.labels, x2, g)
+        x1, y1, x2, g = (torch.cat(p) for p in zip(*parts))
+        return cls(x1, y1, x2, g)
 
     @classmethod
     def clean(cls, source: PairSource) -> "EvalSet":
@@ -80,9 +81,12 @@ class PairedClassificationTask:
     """A `symrep.training.TrainingTask`. The model provides `features(x)` (latent) and `head(z)` (logits)."""
 
     def __init__(self, model: nn.Module, *, train: PairSource, val: EvalSet, rho: torch.Tensor,
-                 weights: LossWeights, lr: float, batch_size: int, weight_decay: float = 0.0):
+                 weights: LossWeights, lr: float, batch_size: int, weight_decay: float = 0.0,
+                 mixed_precision: bool = False):
         self.model, self.train, self.val, self.weights, self.batch_size = model, train, val, weights, batch_size
         self.rho = rho.to(train.labels.device)
+        # bf16 autocast on CUDA only (no loss scaling needed); CPUs without AVX-512 BF16 only emulate it.
+        self.mixed_precision = mixed_precision and train.labels.device.type == "cuda"
         self.optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
         self.scheduler = None
 
@@ -106,13 +110,17 @@ class PairedClassificationTask:
         parts["loss"] = total
         return total, {k: v.detach() for k, v in parts.items()}
 
+    def _autocast(self):
+        return torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.mixed_precision)
+
     def train_epoch(self, epoch: int, rng: torch.Generator) -> dict[str, float]:
         device = self.train.labels.device
         order = torch.randperm(len(self.train), generator=rng).to(device)
         sums: dict[str, torch.Tensor] = {}
         for idx in order.split(self.batch_size):
-            x1, x2, g = self.train.batch(idx, rng, self.weights.needs_pairs)
-            loss, parts = self.loss(x1, self.train.labels[idx], x2, g)
+            x1, y1, x2, g = self.train.batch(idx, rng, self.weights.needs_pairs)
+            with self._autocast():
+                loss, parts = self.loss(x1, y1, x2, g)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()

@@ -1,0 +1,126 @@
+"""MedMNIST3D: the 3D ResNet, the volume pairs under the cube group, labels, medmnist's metrics, settings."""
+
+import numpy as np
+import pytest
+import torch
+from medmnist.evaluator import Evaluator
+
+from symrep.actions import cube_rotate
+from symrep.config import ConfigError
+from symrep.data.fixtures import write_medmnist
+from symrep.data.loaders import load_medmnist
+from symrep.experiments.classification import EvalSet
+from symrep.experiments.medmnist3d import CUBE, ORGAN_LEFT_RIGHT, VolumePairs, medmnist_scores, mirrors_left_right
+from symrep.experiments.medmnist3d_settings import check_section, run_settings
+from symrep.losses import latent_equivariance_loss
+from symrep.models.resnet3d import CubeResNet3D, parameter_count
+from symrep.representations import latent_representation
+
+CPU = torch.device("cpu")
+
+
+def volumes(n=6, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (n, 28, 28, 28), dtype=np.uint8), rng.integers(0, 11, n)
+
+
+def test_parameter_counts_and_latent():
+    """c = 6 (the main paper's code) gives 141,998 parameters for two classes, not Table 5's 0.19M, which
+    c = 7 gives (191,942): see docs/medmnist3d.md."""
+    assert parameter_count(CubeResNet3D(2, 6)) == 141_998
+    assert parameter_count(CubeResNet3D(11, 6)) == 142_439
+    assert parameter_count(CubeResNet3D(2, 7)) == 191_942
+    model = CubeResNet3D(2, 6).eval()
+    z = model.features(torch.randn(3, 1, 28, 28, 28))
+    assert z.shape == (3, 48) == (3, 2 * CUBE.order)
+    assert model(torch.randn(3, 1, 28, 28, 28)).shape == (3, 2)
+
+
+def test_clean_volumes_use_medmnists_normalisation():
+    v, y = volumes(2)
+    source = VolumePairs(v, y, CPU, augment=False, convention="left", organ_label_remap=False)
+    x = source.clean(torch.arange(2))
+    assert x.shape == (2, 1, 28, 28, 28)
+    assert torch.allclose(x[:, 0], torch.as_tensor(v).float() / 127.5 - 1)
+
+
+def orbit_features(x, functional):
+    """F(x)_h = φ(h⁻¹·x): regular-representation features of the cube group (exactly equivariant), twice."""
+    f = torch.stack([(cube_rotate(x, CUBE.inverse(h)) * functional).flatten(1).sum(1) for h in range(CUBE.order)], 1)
+    return torch.cat([f, 2 * f], 1)
+
+
+@pytest.mark.parametrize("convention", ["left", "released"])
+def test_pairs_match_the_latent_representation_only_for_the_left_action(convention):
+    """x2 = g·x1 and ρ(g) E(x1) = E(x2) for an exactly equivariant E under the true (left) action; the
+    released convention composes the other way round, which the loss sees on non-commuting elements."""
+    v, y = volumes(24)
+    source = VolumePairs(v, y, CPU, augment=True, convention=convention, organ_label_remap=False)
+    x1, y1, x2, g = source.batch(torch.arange(24), torch.Generator().manual_seed(0), True)
+    assert torch.equal(y1, source.labels[:24])
+    assert torch.equal(x2, cube_rotate(x1, g, convention))
+    functional = torch.randn(1, 28, 28, 28, generator=torch.Generator().manual_seed(1))
+    z1, z2 = orbit_features(x1, functional), orbit_features(x2, functional)
+    loss = latent_equivariance_loss(z1, z2, latent_representation(CUBE, 48), g)
+    if convention == "left":
+        assert loss < 1e-6 * z1.pow(2).mean()
+    else:
+        assert loss > 1e-2 * z1.pow(2).mean()
+
+
+def test_unaugmented_source_keeps_volumes_and_batches_are_seeded():
+    v, y = volumes(8)
+    plain = VolumePairs(v, y, CPU, augment=False, convention="left", organ_label_remap=False)
+    x1, y1, x2, g = plain.batch(torch.arange(8), torch.Generator().manual_seed(3), False)
+    assert torch.equal(x1, plain.clean(torch.arange(8))) and x2 is None and g is None
+    turned = VolumePairs(v, y, CPU, augment=True, convention="left", organ_label_remap=False)
+    a = turned.batch(torch.arange(8), torch.Generator().manual_seed(3), True)
+    b = turned.batch(torch.arange(8), torch.Generator().manual_seed(3), True)
+    assert all(torch.equal(p, q) for p, q in zip(a, b))
+    assert not torch.equal(a[0], x1)
+
+
+def test_organ_label_remap_swaps_left_and_right_under_odd_axis_permutations():
+    assert sum(map(mirrors_left_right, range(CUBE.order))) == 12 and not mirrors_left_right(0)
+    v, _ = volumes(64)
+    y = np.tile(np.arange(11), 6)[:64]
+    source = VolumePairs(v, y, CPU, augment=True, convention="left", organ_label_remap=True)
+    g0 = torch.randint(CUBE.order, (64,), generator=torch.Generator().manual_seed(7))
+    x1, y1, _, _ = source.batch(torch.arange(64), torch.Generator().manual_seed(7), False)
+    assert torch.equal(x1, cube_rotate(source.clean(torch.arange(64)), g0))  # same draw as the source's
+    for label, turned, g in zip(y, y1.tolist(), g0.tolist()):
+        expected = ORGAN_LEFT_RIGHT.get(int(label), int(label)) if mirrors_left_right(g) else int(label)
+        assert turned == expected
+    assert (y1 != source.labels).any()
+
+
+@pytest.mark.parametrize(("flag", "n_classes"), [("nodulemnist3d", 2), ("organmnist3d", 11)])
+def test_scores_equal_medmnists_evaluator(tmp_path, flag, n_classes):
+    write_medmnist(tmp_path / f"{flag}.npz", n_classes, 2, seed=0)
+    data = load_medmnist(tmp_path / f"{flag}.npz")
+    source = VolumePairs(data["test_images"], data["test_labels"], CPU, augment=False, convention="left",
+                         organ_label_remap=False)
+    torch.manual_seed(0)
+    model = CubeResNet3D(n_classes, 3).eval()
+    ours = medmnist_scores(model, EvalSet.clean(source), flag, batch_size=5)
+    with torch.no_grad():
+        scores = model(source.clean(torch.arange(len(source)))).softmax(1).numpy()
+    reference = Evaluator(flag, "test", root=str(tmp_path)).evaluate(scores)
+    assert ours["acc"] == pytest.approx(reference.ACC) and ours["auc"] == pytest.approx(reference.AUC)
+
+
+SECTION = {"channels": 6, "batch_size": 32, "eval_batch_size": 48, "max_epochs": 150, "patience": 20,
+           "convention": "left", "mixed_precision": True, "organ_label_remap": True, "datasets": ["organmnist3d"],
+           "hyperparameters": {"organmnist3d": {"lr": 1e-4, "lambda": 2.0}}}
+
+
+def test_run_settings_carry_only_what_affects_the_run():
+    assert run_settings(SECTION, "organmnist3d", "ours")["lambda"] == 2.0
+    assert run_settings(SECTION, "organmnist3d", "cnn_aug")["lambda"] == 0.0
+    assert run_settings(SECTION, "organmnist3d", "cnn_aug")["organ_label_remap"]
+    assert not run_settings(SECTION, "organmnist3d", "cnn")["organ_label_remap"]  # never turned: nothing to swap
+    check_section(SECTION)
+    with pytest.raises(ConfigError, match="not a multiple"):
+        check_section({**SECTION, "channels": 4})
+    with pytest.raises(ConfigError, match="no lr/lambda"):
+        check_section({**SECTION, "datasets": ["nodulemnist3d"]})
