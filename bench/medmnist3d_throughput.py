@@ -20,7 +20,7 @@ from symrep.models.resnet3d import CubeResNet3D
 from symrep.representations import latent_representation
 from symrep.runtime import resolve_device
 
-WEIGHTS = {"cnn": LossWeights(), "cnn_aug": LossWeights(), "ours": LossWeights(1.0, 0.0, 1.0)}
+WEIGHTS = {"cnn": LossWeights(), "cnn_aug": LossWeights(), "ours": LossWeights(0.5, 0.5, 1.0)}
 
 
 def timed(fn, device: torch.device) -> float:

@@ -9,7 +9,7 @@ from symrep.actions import cube_rotate
 from symrep.config import ConfigError
 from symrep.data.fixtures import write_medmnist
 from symrep.data.loaders import load_medmnist
-from symrep.experiments.classification import EvalSet
+from symrep.experiments.classification import EvalSet, LossWeights, PairedClassificationTask
 from symrep.experiments.medmnist3d import CUBE, ORGAN_LEFT_RIGHT, VolumePairs, medmnist_scores, mirrors_left_right
 from symrep.experiments.medmnist3d_settings import check_section, run_settings
 from symrep.losses import latent_equivariance_loss
@@ -94,6 +94,33 @@ def test_organ_label_remap_swaps_left_and_right_under_odd_axis_permutations():
     assert (y1 != source.labels).any()
 
 
+def test_label_action_is_a_group_action_and_labels_the_rotated_view():
+    """The remapped label of x2 = g·x1 is the label action of g on x1's label (it composes like the group),
+    and Ours' CE on x2 is against that label, not x1's."""
+    v, _ = volumes(11)
+    source = VolumePairs(v, np.arange(11), CPU, augment=True, convention="left", organ_label_remap=True)
+    act = source.label_action()
+    assert act.shape == (CUBE.order, 11)
+    for g in range(CUBE.order):
+        for h in range(CUBE.order):
+            assert torch.equal(act[int(CUBE.table[g, h])], act[g][act[h]])
+    assert VolumePairs(v, np.arange(11), CPU, augment=True, convention="left",
+                       organ_label_remap=False).label_action() is None
+    torch.manual_seed(0)
+    model = CubeResNet3D(11, 3)
+    x = source.clean(torch.arange(2))
+    y, g = torch.tensor([1, 3]), torch.tensor([1, 1])
+    assert mirrors_left_right(1)
+    val = EvalSet(x, y)
+    rho = latent_representation(CUBE, model.latent_dim)
+    kinds = {name: PairedClassificationTask(model, train=source, val=val, rho=rho, weights=LossWeights(0.5, 0.5),
+                                            lr=1e-3, batch_size=2, label_action=action)
+             for name, action in (("remapped", act), ("invariant", None))}
+    ce_x2 = {name: task.loss(x, y, x, g)[1]["ce_x2"] for name, task in kinds.items()}
+    expected = torch.nn.functional.cross_entropy(model.head(model.features(x)), torch.tensor([2, 4]))
+    assert torch.isclose(ce_x2["remapped"], expected) and not torch.isclose(ce_x2["invariant"], expected)
+
+
 @pytest.mark.parametrize(("flag", "n_classes"), [("nodulemnist3d", 2), ("organmnist3d", 11)])
 def test_scores_equal_medmnists_evaluator(tmp_path, flag, n_classes):
     write_medmnist(tmp_path / f"{flag}.npz", n_classes, 2, seed=0)
@@ -116,6 +143,9 @@ SECTION = {"channels": 6, "batch_size": 32, "eval_batch_size": 48, "max_epochs":
 
 def test_run_settings_carry_only_what_affects_the_run():
     assert run_settings(SECTION, "organmnist3d", "ours")["lambda"] == 2.0
+    # the authors' MedMNIST loss: 0.5·CE(x1) + 0.5·CE(x2) for Ours, CE(x1) alone for the CNNs (λ = 0)
+    assert run_settings(SECTION, "organmnist3d", "ours")["task_weights"] == [0.5, 0.5]
+    assert run_settings(SECTION, "organmnist3d", "cnn_aug")["task_weights"] == [1.0, 0.0]
     assert run_settings(SECTION, "organmnist3d", "cnn_aug")["lambda"] == 0.0
     assert run_settings(SECTION, "organmnist3d", "cnn_aug")["organ_label_remap"]
     assert not run_settings(SECTION, "organmnist3d", "cnn")["organ_label_remap"]  # never turned: nothing to swap

@@ -23,7 +23,7 @@ from symrep.data.fetch import md5sum
 from symrep.runtime import atomic_path
 
 #: (train, val, test) sizes of the MedMNIST stand-ins, and class counts as in medmnist.INFO
-MEDMNIST_FIXTURES = {"nodulemnist3d": (2, 3), "synapsemnist3d": (2, 3), "organmnist3d": (11, 3), "pathmnist": (9, 2)}
+MEDMNIST_FIXTURES = {"nodulemnist3d": (2, 2), "synapsemnist3d": (2, 2), "organmnist3d": (11, 1), "pathmnist": (9, 2)}
 TMNIST_FONTS = ("IBMPlexSans-MediumItalic", "Bahianita-Regular", "Roboto-Regular")
 _IDX = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
         "t10k-labels-idx1-ubyte.gz")

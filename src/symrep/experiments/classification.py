@@ -82,9 +82,12 @@ class PairedClassificationTask:
 
     def __init__(self, model: nn.Module, *, train: PairSource, val: EvalSet, rho: torch.Tensor,
                  weights: LossWeights, lr: float, batch_size: int, weight_decay: float = 0.0,
+                 label_action: torch.Tensor | None = None,
                  mixed_precision: bool = False):
         self.model, self.train, self.val, self.weights, self.batch_size = model, train, val, weights, batch_size
         self.rho = rho.to(train.labels.device)
+        # (|G|, classes): the label of g·x given the label of x (None: labels are invariant); labels x2 = g·x1
+        self.label_action = None if label_action is None else label_action.to(train.labels.device)
         # bf16 autocast on CUDA only (no loss scaling needed); CPUs without AVX-512 BF16 only emulate it.
         self.mixed_precision = mixed_precision and train.labels.device.type == "cuda"
         self.optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
@@ -102,7 +105,8 @@ class PairedClassificationTask:
         if w.needs_pairs:
             z2 = self.model.features(x2)
             if w.x2 > 0:
-                parts["ce_x2"] = F.cross_entropy(self.model.head(z2), y)
+                y2 = y if self.label_action is None else self.label_action[g, y]
+                parts["ce_x2"] = F.cross_entropy(self.model.head(z2), y2)
                 total = total + w.x2 * parts["ce_x2"]
             if w.equivariance > 0:
                 parts["equivariance"] = latent_equivariance_loss(z1, z2, self.rho, g)

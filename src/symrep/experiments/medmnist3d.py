@@ -65,6 +65,13 @@ class VolumePairs:
         """MedMNIST's transform: v / 255, then Normalize(0.5, 0.5)."""
         return (self.volumes[idx].float() / 255 - 0.5).div(0.5).unsqueeze(1)
 
+    def label_action(self) -> torch.Tensor | None:
+        """(|O|, classes): the label of g·x given the label of x; None when rotations keep every label."""
+        if self.swap is None:
+            return None
+        same = torch.arange(len(self.swap), device=self.swap.device)
+        return torch.where(self.mirrors[:, None], self.swap[None, :], same[None, :])
+
     def _labels(self, idx: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         y = self.labels[idx]
         if self.swap is None:
@@ -114,10 +121,12 @@ def train_run(npz: str | Path, flag: str, settings: dict, seed: int, *, device: 
     augment = AUGMENTED[settings["model"]]
     val = EvalSet.transformed(split("val", augment), eval_generator(seed, "val"))
     model = CubeResNet3D(n_classes, settings["channels"]).to(device)
+    train = split("train", augment)
     task = PairedClassificationTask(
-        model, train=split("train", augment), val=val,
-        rho=latent_representation(CUBE, model.latent_dim), weights=LossWeights(1.0, 0.0, settings["lambda"]),
-        lr=settings["lr"], batch_size=settings["batch_size"], mixed_precision=settings["mixed_precision"])
+        model, train=train, val=val, rho=latent_representation(CUBE, model.latent_dim),
+        weights=LossWeights(*settings["task_weights"], settings["lambda"]), lr=settings["lr"],
+        batch_size=settings["batch_size"], label_action=train.label_action(),
+        mixed_precision=settings["mixed_precision"])
     log.info("MedMNIST3D %s %s seed %d on %s: %d parameters", flag, settings["model"], seed, device,
              parameter_count(model))
     result = fit(task, max_epochs=settings["max_epochs"],
