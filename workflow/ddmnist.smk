@@ -109,9 +109,14 @@ rule ddmnist_figure6:
         "../scripts/ddmnist_figure6.py"
 
 
+DDMNIST_TARGETS = [*rules.ddmnist_table4.output, *rules.ddmnist_figure6.output]
 if DDMNIST["enabled"]:
     ddmnist_settings.check_section(DDMNIST)
-    TARGETS += [
-        *rules.ddmnist_table4.output,
-        *rules.ddmnist_figure6.output,
-    ]
+    TARGETS += DDMNIST_TARGETS
+
+
+# `snakemake ddmnist`: Table 4 and Figure 6
+rule ddmnist:
+    input:
+        DDMNIST_TARGETS,
+    localrule: True

@@ -166,9 +166,19 @@ rule latent_figure:
         "../scripts/latent_figure.py"
 
 
-TARGETS += expand(
-    "results/tables/{table}.{ext}", table=LATENT_TABLES, ext=["csv", "md", "tex"]
-)
-TARGETS += expand(
-    "results/figures/{figure}.{ext}", figure=LATENT_FIGURES, ext=["png", "pdf"]
-)
+LATENT_TARGETS = [
+    *expand(
+        "results/tables/{table}.{ext}", table=LATENT_TABLES, ext=["csv", "md", "tex"]
+    ),
+    *expand(
+        "results/figures/{figure}.{ext}", figure=LATENT_FIGURES, ext=["png", "pdf"]
+    ),
+]
+TARGETS += LATENT_TARGETS
+
+
+# `snakemake latent`: Tables 1-3 and Figures 3-5 of the enabled runs
+rule latent:
+    input:
+        LATENT_TARGETS,
+    localrule: True
