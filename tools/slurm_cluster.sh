@@ -149,8 +149,9 @@ AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
 # squeue keeps finished jobs for MinJobAge seconds; Snakemake's squeue polling needs
-# MinJobAge >= 3 x its first-check delay.
-MinJobAge=300
+# MinJobAge >= 3 x its first-check delay. An hour, so that the tests can still inspect
+# (scontrol show job) the first jobs of a DAG that ran for several minutes.
+MinJobAge=3600
 # Start batch jobs at once instead of batching them every few seconds.
 SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
 # A node whose slurmd stops answering is set DOWN after SlurmdTimeout; its jobs end as
