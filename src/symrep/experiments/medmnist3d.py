@@ -50,13 +50,15 @@ class VolumePairs:
         self.volumes = torch.as_tensor(volumes).to(device)
         self.labels = torch.as_tensor(labels, dtype=torch.long).to(device)
         self.augment, self.convention = augment, convention
-        self.swap = None
+        # (|O|, classes): the label of g·x given the label of x; None when rotations keep every label
+        self.label_table = None
         if organ_label_remap:
-            self.swap = torch.arange(int(self.labels.max()) + 1, device=device)
+            swap = torch.arange(int(self.labels.max()) + 1)
             for a, b in ORGAN_LEFT_RIGHT.items():
-                if a < len(self.swap):
-                    self.swap[a] = b
-            self.mirrors = torch.tensor([mirrors_left_right(g) for g in range(CUBE.order)], device=device)
+                if a < len(swap):
+                    swap[a] = b
+            mirrors = torch.tensor([mirrors_left_right(g) for g in range(CUBE.order)])
+            self.label_table = torch.where(mirrors[:, None], swap[None, :], torch.arange(len(swap))).to(device)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -67,16 +69,11 @@ class VolumePairs:
 
     def label_action(self) -> torch.Tensor | None:
         """(|O|, classes): the label of g·x given the label of x; None when rotations keep every label."""
-        if self.swap is None:
-            return None
-        same = torch.arange(len(self.swap), device=self.swap.device)
-        return torch.where(self.mirrors[:, None], self.swap[None, :], same[None, :])
+        return self.label_table
 
     def _labels(self, idx: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         y = self.labels[idx]
-        if self.swap is None:
-            return y
-        return torch.where(self.mirrors[g], self.swap[y], y)
+        return y if self.label_table is None else self.label_table[g, y]
 
     def batch(self, idx: torch.Tensor, rng: torch.Generator, with_x2: bool):
         device = self.labels.device

@@ -22,3 +22,8 @@ def aggregate(frame: pd.DataFrame, by: list[str], values: list[str], ddof: int =
 def mean_std(mean: float, std: float, digits: int = 3) -> str:
     """The papers' 'mean (std)' cell format."""
     return f"{mean:.{digits}f} ({std:.{digits}f})"
+
+
+def mean_std_cells(stats: pd.DataFrame, value: str, digits: int = 3) -> list[str]:
+    """'mean (std)' cells of one value column of `aggregate`'s output."""
+    return [mean_std(m, s, digits) for m, s in zip(stats[f"{value}_mean"], stats[f"{value}_std"])]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from symrep.io import read_json, write_csv
-from symrep.report.aggregate import aggregate, mean_std
+from symrep.report.aggregate import aggregate, mean_std, mean_std_cells
 from symrep.report.reference import citation, reference_frame
 from symrep.report.tables import write_table
 
@@ -55,11 +55,9 @@ def accuracy_table(runs: pd.DataFrame, ddof: int) -> pd.DataFrame:
     stats = aggregate(runs, ["group", "model"], values, ddof)
     return pd.DataFrame({
         "group": stats["group"], "model": stats["model"].map(MODEL_NAMES), "seeds": stats["n"],
-        "plain test accuracy": [mean_std(m, s) for m, s in zip(stats["test_acc_mean"], stats["test_acc_std"])],
-        "augmented test accuracy": [mean_std(m, s) for m, s in
-                                    zip(stats["aug_test_acc_mean"], stats["aug_test_acc_std"])],
-        "latent equivariance MSE": [mean_std(m, s, 4) for m, s in zip(stats["aug_test_equivariance_mean"],
-                                                                       stats["aug_test_equivariance_std"])],
+        "plain test accuracy": mean_std_cells(stats, "test_acc"),
+        "augmented test accuracy": mean_std_cells(stats, "aug_test_acc"),
+        "latent equivariance MSE": mean_std_cells(stats, "aug_test_equivariance", 4),
         "best epoch": stats["best_epoch_mean"].round(1), "epochs run": stats["epochs_mean"].round(1),
         "train minutes": (stats["train_seconds_mean"] / 60).round(1)})
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from symrep.io import read_json, write_csv
-from symrep.report.aggregate import aggregate, mean_std
+from symrep.report.aggregate import aggregate, mean_std, mean_std_cells
 from symrep.report.reference import citation, reference_frame
 from symrep.report.tables import write_table
 
@@ -51,15 +51,11 @@ def details_table(runs: pd.DataFrame, ddof: int) -> pd.DataFrame:
     values = ["test_acc", "test_auc", "rotated_test_acc", "rotated_test_equivariance", "best_epoch", "epochs",
               "train_seconds"]
     s = aggregate(runs, ["dataset", "model"], values, ddof)
-
-    def cells(key: str, digits: int = 3) -> list[str]:
-        return [mean_std(m, d, digits) for m, d in zip(s[f"{key}_mean"], s[f"{key}_std"])]
-
     return pd.DataFrame({
         "dataset": s["dataset"].map(DATASET_NAMES), "model": s["model"], "seeds": s["n"],
-        "test accuracy": cells("test_acc"), "test AUC": cells("test_auc"),
-        "rotated test accuracy": cells("rotated_test_acc"),
-        "latent equivariance MSE": cells("rotated_test_equivariance", 4),
+        "test accuracy": mean_std_cells(s, "test_acc"), "test AUC": mean_std_cells(s, "test_auc"),
+        "rotated test accuracy": mean_std_cells(s, "rotated_test_acc"),
+        "latent equivariance MSE": mean_std_cells(s, "rotated_test_equivariance", 4),
         "best epoch": s["best_epoch_mean"].round(1), "epochs run": s["epochs_mean"].round(1),
         "train minutes": (s["train_seconds_mean"] / 60).round(1)})
 
