@@ -39,12 +39,18 @@ def timed(fn, device: torch.device) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)"
+    )
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--batches", type=int, default=8, help="training batches per timed epoch")
     parser.add_argument("--groups", nargs="+", default=["C4", "D1", "D4"])
-    parser.add_argument("--no-channels-last", dest="channels_last", action="store_false",
-                        help="keep the model in NCHW (the pipeline trains it channels-last)")
+    parser.add_argument(
+        "--no-channels-last",
+        dest="channels_last",
+        action="store_false",
+        help="keep the model in NCHW (the pipeline trains it channels-last)",
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -53,10 +59,14 @@ def main() -> None:
     gen = torch.Generator().manual_seed(0)
     digits = torch.randint(0, 256, (n, 2, 28, 28), generator=gen, dtype=torch.uint8)
     labels = torch.randint(0, 100, (n,), generator=gen)
-    print(f"device {device}, torch threads {torch.get_num_threads()}, batch {args.batch_size}, "
-          f"{n} pairs per timed epoch")
-    print("train samples/s: training examples per second of whole epochs (Ours: each is a pair x1, x2 = g·x1, "
-          "both through the network); augment: pairs per second of the on-device augmentation alone")
+    print(
+        f"device {device}, torch threads {torch.get_num_threads()}, batch {args.batch_size}, "
+        f"{n} pairs per timed epoch"
+    )
+    print(
+        "train samples/s: training examples per second of whole epochs (Ours: each is a pair x1, x2 = g·x1, "
+        "both through the network); augment: pairs per second of the on-device augmentation alone"
+    )
     print(f"{'group':5} {'model':5} {'train samples/s':>16} {'augment x1 /s':>14} {'augment x1+x2 /s':>17}")
     for group in args.groups:
         augmentation = PairAugmentation(group, digit_noise(group))
@@ -65,16 +75,25 @@ def main() -> None:
         idx = torch.arange(n, device=device)
         rates = {}
         for with_x2 in (False, True):
-            seconds = timed(lambda: [source.batch(i, gen, with_x2) for i in idx.split(args.batch_size)], device)
+            seconds = timed(
+                lambda s=source, w=with_x2, i=idx: [s.batch(b, gen, w) for b in i.split(args.batch_size)],
+                device,
+            )
             rates[with_x2] = n / seconds
         for name, weights in MODELS.items():
             cnn = DDMNISTCNN().to(device, memory_format=torch.channels_last if args.channels_last else None)
-            task = PairedClassificationTask(cnn, train=source, val=val,
-                                            rho=latent_representation(augmentation.product, 66), weights=weights,
-                                            lr=1e-3, batch_size=args.batch_size)
+            task = PairedClassificationTask(
+                cnn,
+                train=source,
+                val=val,
+                rho=latent_representation(augmentation.product, 66),
+                weights=weights,
+                lr=1e-3,
+                batch_size=args.batch_size,
+            )
             task.model.train()
             task.train_epoch(0, gen)  # warm-up
-            seconds = timed(lambda: task.train_epoch(1, gen), device)
+            seconds = timed(lambda t=task: t.train_epoch(1, gen), device)
             print(f"{group:5} {name:5} {n / seconds:16.0f} {rates[False]:14.0f} {rates[True]:17.0f}")
 
 

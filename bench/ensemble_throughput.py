@@ -56,9 +56,10 @@ def one_by_one(spec, seeds, data, optimizer, lr, batch, augmentation, device) ->
         opt = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[optimizer](model.parameters(), lr=lr)
         gen = epoch_generator(seed, 0)
         n = len(data.labels)
-        order, elements = torch.randperm(n, generator=gen).to(device), torch.randint(
-            data.group_order, (n,), generator=gen
-        ).to(device)
+        order, elements = (
+            torch.randperm(n, generator=gen).to(device),
+            torch.randint(data.group_order, (n,), generator=gen).to(device),
+        )
         for i in range(0, n, batch):
             idx = order[i : i + batch]
             x, y = data.images[idx], data.labels[idx]

@@ -16,10 +16,13 @@ from symrep.experiments.latent_data import CifarC4Pairs, MNISTD3Pairs, TMNISTPai
 from symrep.groups import get_group
 from symrep.models.latent import LatentActionModel
 
-SETTINGS = {"tmnist_z2": dict(latent_dim=42, lambda_algebra=1.0, lambda_decoder=0.025, lambda_latent=0.475),
-            "mnist_d3": dict(latent_dim=30, lambda_algebra=0.5, lambda_decoder=0.495, lambda_latent=0.005,
-                             lambda_commutation=0.05),
-            "cifar10_c4": dict(latent_dim=64, lambda_algebra=1.0, lambda_decoder=0.25, lambda_latent=0.25)}
+SETTINGS = {
+    "tmnist_z2": dict(latent_dim=42, lambda_algebra=1.0, lambda_decoder=0.025, lambda_latent=0.475),
+    "mnist_d3": dict(
+        latent_dim=30, lambda_algebra=0.5, lambda_decoder=0.495, lambda_latent=0.005, lambda_commutation=0.05
+    ),
+    "cifar10_c4": dict(latent_dim=64, lambda_algebra=1.0, lambda_decoder=0.25, lambda_latent=0.25),
+}
 EPOCH_PAIRS = {"tmnist_z2": (8000, 8000), "mnist_d3": (54000, 20000), "cifar10_c4": (45000, 45000)}
 
 
@@ -29,7 +32,9 @@ def source(name: str, n: int, device):
         glyphs = torch.randint(0, 256, (2, 10, 28, 28), generator=gen, dtype=torch.uint8)
         return TMNISTPairs(glyphs.to(device), n, list(range(10)), 90, (0.8, 1.2))
     if name == "mnist_d3":
-        return MNISTD3Pairs(torch.randint(0, 256, (n, 28, 28), generator=gen, dtype=torch.uint8).to(device), 120, True)
+        return MNISTD3Pairs(
+            torch.randint(0, 256, (n, 28, 28), generator=gen, dtype=torch.uint8).to(device), 120, True
+        )
     images = torch.randint(0, 256, (n, 3, 32, 32), generator=gen, dtype=torch.uint8).to(device)
     return CifarC4Pairs(images, (torch.arange(n) % 10).to(device))
 
@@ -37,12 +42,21 @@ def source(name: str, n: int, device):
 def bench(name: str, steps: int, device) -> float:
     spec, batch = SPECS[name], 64
     settings = {**SETTINGS[name], "lr": 0.003, "batch_size": batch}
-    model = LatentActionModel(spec.network, settings["latent_dim"], len(get_group(spec.group).generators), spec.init,
-                              **({"head": "linear"} if name == "cifar10_c4" else {})).to(device)
+    model = LatentActionModel(
+        spec.network,
+        settings["latent_dim"],
+        len(get_group(spec.group).generators),
+        spec.init,
+        **({"head": "linear"} if name == "cifar10_c4" else {}),
+    ).to(device)
     n = batch * (steps + 5)
     sources = {"train": source(name, n, device), "val": source(name, batch, device)}
-    task = LatentTask(spec, settings, model, sources, trace_every=50, val_generator=torch.Generator().manual_seed(1))
-    task.train_epoch(0, torch.Generator().manual_seed(2))  # warm-up (and the timed run below sees the same sizes)
+    task = LatentTask(
+        spec, settings, model, sources, trace_every=50, val_generator=torch.Generator().manual_seed(1)
+    )
+    task.train_epoch(
+        0, torch.Generator().manual_seed(2)
+    )  # warm-up (and the timed run below sees the same sizes)
     if device.type == "cuda":
         torch.cuda.synchronize()
     start = time.perf_counter()
@@ -65,7 +79,9 @@ def main():
     for name in SPECS:
         seconds = bench(name, args.steps, device)
         paper, quick = EPOCH_PAIRS[name]
-        print(f"{name:<12} {seconds:8.4f} {64 / seconds:9.0f} {paper / 64 * seconds:11.1f}s {quick / 64 * seconds:11.1f}s")
+        print(
+            f"{name:<12} {seconds:8.4f} {64 / seconds:9.0f} {paper / 64 * seconds:11.1f}s {quick / 64 * seconds:11.1f}s"
+        )
 
 
 if __name__ == "__main__":

@@ -36,7 +36,9 @@ def timed(fn, device: torch.device) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)"
+    )
     parser.add_argument("--channels", type=int, default=6)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--batches", type=int, default=4, help="training batches per timed epoch")
@@ -48,21 +50,35 @@ def main() -> None:
     n = args.batch_size * args.batches
     rng = np.random.default_rng(0)
     data = rng.integers(0, 256, (n, 28, 28, 28), dtype=np.uint8), rng.integers(0, 2, n)
-    print(f"device {device}, torch threads {torch.get_num_threads()}, c = {args.channels}, batch {args.batch_size}, "
-          f"{n} volumes per timed epoch, bf16 autocast {args.mixed_precision and device.type == 'cuda'}")
+    print(
+        f"device {device}, torch threads {torch.get_num_threads()}, c = {args.channels}, batch {args.batch_size}, "
+        f"{n} volumes per timed epoch, bf16 autocast {args.mixed_precision and device.type == 'cuda'}"
+    )
     print(f"{'model':8} {'train volumes/s':>16} {'augment x1+x2 volumes/s':>24}")
     for model_name, weights in WEIGHTS.items():
-        source = VolumePairs(*data, device, augment=AUGMENTED[model_name], convention="left", organ_label_remap=False)
+        source = VolumePairs(
+            *data, device, augment=AUGMENTED[model_name], convention="left", organ_label_remap=False
+        )
         model = CubeResNet3D(2, args.channels).to(device)
-        task = PairedClassificationTask(model, train=source, val=EvalSet(source.clean(torch.arange(2)),
-                                                                         source.labels[:2]),
-                                        rho=latent_representation(CUBE, model.latent_dim), weights=weights, lr=1e-4,
-                                        batch_size=args.batch_size, mixed_precision=args.mixed_precision)
+        task = PairedClassificationTask(
+            model,
+            train=source,
+            val=EvalSet(source.clean(torch.arange(2)), source.labels[:2]),
+            rho=latent_representation(CUBE, model.latent_dim),
+            weights=weights,
+            lr=1e-4,
+            batch_size=args.batch_size,
+            mixed_precision=args.mixed_precision,
+        )
         gen = torch.Generator().manual_seed(0)
         task.train_epoch(0, gen)  # warm-up (kernel selection, allocator)
-        train = timed(lambda: task.train_epoch(1, gen), device)
-        augment = timed(lambda: [source.batch(i, gen, True) for i in torch.arange(n, device=device).split(
-            args.batch_size)], device)
+        train = timed(lambda t=task, g=gen: t.train_epoch(1, g), device)
+        augment = timed(
+            lambda s=source, g=gen: [
+                s.batch(i, g, True) for i in torch.arange(n, device=device).split(args.batch_size)
+            ],
+            device,
+        )
         print(f"{model_name:8} {n / train:16.1f} {n / augment:24.1f}")
 
 

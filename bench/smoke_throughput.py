@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -37,9 +38,11 @@ def generation(steps: int, sims: int) -> None:
     for i in range(min(sims, 4)):
         simulate(centers[i : i + 1], forces[i : i + 1], steps=steps, resolution=smoke.GRID, radius=radius)
     single = (time.perf_counter() - start) / steps / min(sims, 4)
-    print(f"generation, 64x64, {steps} steps: {sims} simulations batched {batched * 1e3:.1f} ms per simulation-step "
-          f"({batched * 310:.1f} s per 310-step simulation); one at a time {single * 1e3:.1f} ms "
-          f"({single * 310:.1f} s per simulation); batching speed-up {single / batched:.1f}x")
+    print(
+        f"generation, 64x64, {steps} steps: {sims} simulations batched {batched * 1e3:.1f} ms per simulation-step "
+        f"({batched * 310:.1f} s per 310-step simulation); one at a time {single * 1e3:.1f} ms "
+        f"({single * 310:.1f} s per simulation); batching speed-up {single / batched:.1f}x"
+    )
 
 
 def training(cfg: dict, device: torch.device, batches: int, precisions: tuple[bool, ...]) -> None:
@@ -50,13 +53,25 @@ def training(cfg: dict, device: torch.device, batches: int, precisions: tuple[bo
     for name, (arch, loss) in MODELS.items():
         for bf16 in precisions:
             model = build(arch, cfg["architectures"][arch], input_frames=10, resolution=64).to(device)
-            task = SmokeTask(model, win, win, loss=loss, lam=cfg["hyperparameters"][name].get("lambda", 0.0), lr=1e-3,
-                             lr_decay=1.0, weight_decay=4e-4, batch_size=tr["batch_size"], train_steps=tr["train_steps"],
-                             valid_steps=tr["valid_steps"], action=tr["action"], bf16=bf16)
+            task = SmokeTask(
+                model,
+                win,
+                win,
+                loss=loss,
+                lam=cfg["hyperparameters"][name].get("lambda", 0.0),
+                lr=1e-3,
+                lr_decay=1.0,
+                weight_decay=4e-4,
+                batch_size=tr["batch_size"],
+                train_steps=tr["train_steps"],
+                valid_steps=tr["valid_steps"],
+                action=tr["action"],
+                bf16=bf16,
+            )
             rng = torch.Generator().manual_seed(0)
             turns = torch.randint(0, 4, (tr["batch_size"],), generator=rng).to(device)
             times = []
-            for i in range(batches + 1):  # the first batch warms up
+            for _i in range(batches + 1):  # the first batch warms up
                 index = torch.randint(0, len(win), (tr["batch_size"],), generator=rng)
                 start = time.perf_counter()
                 x, y = win.batch(index, tr["train_steps"])
@@ -73,9 +88,11 @@ def training(cfg: dict, device: torch.device, batches: int, precisions: tuple[bo
             start = time.perf_counter()
             rollout_rmse(model, test, tr["test_steps"], tr["batch_size"])
             test_rate = len(test) / (time.perf_counter() - start)
-            print(f"train {name:8s} {'bf16' if bf16 else 'fp32'}: {tr['batch_size'] / step:7.1f} windows/s "
-                  f"({tr['train_steps']}-step loss, {step * 1e3:.0f} ms/batch); "
-                  f"test {tr['test_steps']}-step rollout {test_rate:.1f} windows/s")
+            print(
+                f"train {name:8s} {'bf16' if bf16 else 'fp32'}: {tr['batch_size'] / step:7.1f} windows/s "
+                f"({tr['train_steps']}-step loss, {step * 1e3:.0f} ms/batch); "
+                f"test {tr['test_steps']}-step rollout {test_rate:.1f} windows/s"
+            )
 
 
 def main() -> None:
@@ -86,13 +103,17 @@ def main() -> None:
     parser.add_argument("--sims", type=int, default=36, help="simulations in the batched generation timing")
     parser.add_argument("--batches", type=int, default=5, help="timed training batches per model")
     parser.add_argument("--skip-generation", action="store_true")
-    parser.add_argument("--bf16", choices=["auto", "yes", "no"], default="auto",
-                        help="also time bf16 autocast (auto: on CUDA only; CPUs without AVX-512 BF16 emulate it slowly)")
+    parser.add_argument(
+        "--bf16",
+        choices=["auto", "yes", "no"],
+        default="auto",
+        help="also time bf16 autocast (auto: on CUDA only; CPUs without AVX-512 BF16 emulate it slowly)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     print(f"device {device}, {args.threads} threads, torch {torch.__version__}")
-    cfg = yaml.safe_load(open(CONFIG))["experiments"]["smoke"]
+    cfg = yaml.safe_load(Path(CONFIG).read_text())["experiments"]["smoke"]
     if not args.skip_generation:
         generation(args.steps, args.sims)
     bf16 = args.bf16 == "yes" or (args.bf16 == "auto" and device.type == "cuda")

@@ -4,5 +4,9 @@ from symrep.experiments.ddmnist import make_dataset
 from symrep.runtime import rule_context
 
 with rule_context(snakemake):
-    make_dataset(list(snakemake.input.mnist), snakemake.params.sizes, int(snakemake.wildcards.seed),
-                 snakemake.output[0])
+    make_dataset(
+        list(snakemake.input.mnist),
+        snakemake.params.sizes,
+        int(snakemake.wildcards.seed),
+        snakemake.output[0],
+    )

@@ -4,5 +4,10 @@ from symrep.report.ddmnist_figure import figure6
 from symrep.runtime import rule_context
 
 with rule_context(snakemake):
-    figure6(snakemake.input.dataset, snakemake.params.groups, snakemake.params.c4_augmentation,
-            snakemake.output.png, snakemake.output.pdf)
+    figure6(
+        snakemake.input.dataset,
+        snakemake.params.groups,
+        snakemake.params.c4_augmentation,
+        snakemake.output.png,
+        snakemake.output.pdf,
+    )

@@ -12,7 +12,7 @@ with rule_context(snakemake):
         snakemake.input.reference,
         out.summary,
         tuple(out.figure8),
-        tuple(out.figure9) if "figure9" in out.keys() else None,
+        tuple(out.figure9) if "figure9" in out else None,
         Path(out.claims[0]).with_suffix(""),
         snakemake.params.scale,
         snakemake.params.ddof,

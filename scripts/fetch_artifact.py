@@ -5,5 +5,10 @@ from symrep.runtime import rule_context
 
 with rule_context(snakemake):
     source = snakemake.params.source
-    fetch(snakemake.wildcards.artifact, source["md5"], snakemake.output[0],
-          mirrors=source["mirrors"], urls=source["urls"])
+    fetch(
+        snakemake.wildcards.artifact,
+        source["md5"],
+        snakemake.output[0],
+        mirrors=source["mirrors"],
+        urls=source["urls"],
+    )

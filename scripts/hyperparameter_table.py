@@ -6,5 +6,10 @@ from symrep.report.hyperparams import render
 from symrep.runtime import rule_context
 
 with rule_context(snakemake):
-    render(snakemake.wildcards.table, snakemake.params.settings, snakemake.input.reference,
-           Path(snakemake.output[0]).with_suffix(""), snakemake.params.scale)
+    render(
+        snakemake.wildcards.table,
+        snakemake.params.settings,
+        snakemake.input.reference,
+        Path(snakemake.output[0]).with_suffix(""),
+        snakemake.params.scale,
+    )

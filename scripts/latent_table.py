@@ -6,5 +6,11 @@ from symrep.report.latent import render
 from symrep.runtime import rule_context
 
 with rule_context(snakemake):
-    render(snakemake.wildcards.table, list(snakemake.input.metrics), snakemake.input.reference,
-           Path(snakemake.output[0]).with_suffix(""), snakemake.params.scale, snakemake.params.ddof)
+    render(
+        snakemake.wildcards.table,
+        list(snakemake.input.metrics),
+        snakemake.input.reference,
+        Path(snakemake.output[0]).with_suffix(""),
+        snakemake.params.scale,
+        snakemake.params.ddof,
+    )

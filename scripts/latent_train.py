@@ -5,6 +5,14 @@ from symrep.runtime import rule_context
 
 with rule_context(snakemake):
     p = snakemake.params
-    train_run(snakemake.wildcards.run, p.settings, list(snakemake.input.data), seed=int(snakemake.wildcards.seed),
-              device=p.device, deterministic=p.deterministic, trace_every=p.trace_every,
-              checkpoint=p.checkpoint, outputs=dict(snakemake.output))
+    train_run(
+        snakemake.wildcards.run,
+        p.settings,
+        list(snakemake.input.data),
+        seed=int(snakemake.wildcards.seed),
+        device=p.device,
+        deterministic=p.deterministic,
+        trace_every=p.trace_every,
+        checkpoint=p.checkpoint,
+        outputs=dict(snakemake.output),
+    )

@@ -6,7 +6,12 @@ from symrep.report.medmnist3d import render
 from symrep.runtime import rule_context
 
 with rule_context(snakemake):
-    render(list(snakemake.input.runs), snakemake.input.reference,
-           table_stem=Path(snakemake.output.table[0]).with_suffix(""),
-           details_stem=Path(snakemake.output.details[0]).with_suffix(""), runs_csv=snakemake.output.runs,
-           scale=snakemake.params.scale, ddof=snakemake.params.ddof)
+    render(
+        list(snakemake.input.runs),
+        snakemake.input.reference,
+        table_stem=Path(snakemake.output.table[0]).with_suffix(""),
+        details_stem=Path(snakemake.output.details[0]).with_suffix(""),
+        runs_csv=snakemake.output.runs,
+        scale=snakemake.params.scale,
+        ddof=snakemake.params.ddof,
+    )

@@ -8,7 +8,13 @@ from symrep.runtime import rule_context
 with rule_context(snakemake):
     gen = snakemake.params.generator
     solver = Solver(gen["solver_rel_tol"], gen["solver_abs_tol"], precision=gen["precision"])
-    card = generate(rotation_set(gen["simulations"]), steps=gen["steps"], resolution=gen["resolution"],
-                    solver=solver, check_buoyancy=gen["check_buoyancy"], paths=snakemake.output.sims,
-                    check_path=snakemake.output.check)
+    card = generate(
+        rotation_set(gen["simulations"]),
+        steps=gen["steps"],
+        resolution=gen["resolution"],
+        solver=solver,
+        check_buoyancy=gen["check_buoyancy"],
+        paths=snakemake.output.sims,
+        check_path=snakemake.output.check,
+    )
     write_json(snakemake.output.card, card)

@@ -7,5 +7,11 @@ from symrep.runtime import rule_context
 
 with rule_context(snakemake):
     p = snakemake.params
-    table6(snakemake.input.runs, snakemake.input.reference, Path(snakemake.output[0]).with_suffix(""),
-           scale=p.scale, ddof=p.ddof, training=p.training)
+    table6(
+        snakemake.input.runs,
+        snakemake.input.reference,
+        Path(snakemake.output[0]).with_suffix(""),
+        scale=p.scale,
+        ddof=p.ddof,
+        training=p.training,
+    )

@@ -6,9 +6,15 @@ from symrep.runtime import rule_context
 
 with rule_context(snakemake):
     p = snakemake.params
-    metrics, history, model = train_and_evaluate(p.run, int(snakemake.wildcards.seed), snakemake.input.train,
-                                                 snakemake.input.domain, checkpoint=p.checkpoint, device=p.device,
-                                                 deterministic=p.deterministic)
+    metrics, history, model = train_and_evaluate(
+        p.run,
+        int(snakemake.wildcards.seed),
+        snakemake.input.train,
+        snakemake.input.domain,
+        checkpoint=p.checkpoint,
+        device=p.device,
+        deterministic=p.deterministic,
+    )
     write_csv(snakemake.output.history, history)
     save_weights(snakemake.output.weights, model, run=p.run, seed=metrics["seed"])
     write_json(snakemake.output.metrics, metrics)

@@ -17,12 +17,14 @@ TEST_STATE = ("results", "resources", "logs", "benchmarks", "checkpoints", "mirr
 
 def snakemake(*args: str, cwd: Path = REPO, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run the pipeline's Snakemake with this interpreter; output captured as text."""
-    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
 
 
-needs_shared_mirror = pytest.mark.skipif(not (SHARED_MIRROR / "mnist").is_dir(),
-                                         reason=f"no data mirror at {SHARED_MIRROR}")
+needs_shared_mirror = pytest.mark.skipif(
+    not (SHARED_MIRROR / "mnist").is_dir(), reason=f"no data mirror at {SHARED_MIRROR}"
+)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ because snakemake-executor-plugin-slurm can wait forever on jobs it lost track o
 
 from __future__ import annotations
 
+import contextlib
 import filecmp
 import os
 import re
@@ -64,9 +65,7 @@ def cluster_script(*args: str, timeout: float = 600) -> subprocess.CompletedProc
 def start_cluster() -> str | None:
     """Start (or confirm) the local cluster; return why it cannot run, or None."""
     if os.geteuid() != 0:
-        return (
-            "the local SLURM cluster needs root (it installs packages, starts daemons)"
-        )
+        return "the local SLURM cluster needs root (it installs packages, starts daemons)"
     if not (shutil.which("slurmctld") or shutil.which("apt-get")):
         return "SLURM is not installed and there is no apt-get to install it"
     try:
@@ -95,11 +94,7 @@ def squeue(*args: str) -> str:
         timeout=20,
         check=False,
     )
-    return (
-        proc.stdout
-        if proc.returncode == 0
-        else f"(squeue failed: {proc.stderr.strip()})"
-    )
+    return proc.stdout if proc.returncode == 0 else f"(squeue failed: {proc.stderr.strip()})"
 
 
 def queued_test_jobs(states: str = "all") -> dict[str, str]:
@@ -114,9 +109,7 @@ def queued_test_jobs(states: str = "all") -> dict[str, str]:
 
 def cancel_test_jobs() -> None:
     """Cancel queued or running jobs left by killed test runs (they would hold the node)."""
-    ids = list(
-        queued_test_jobs(states="PENDING,RUNNING,CONFIGURING,COMPLETING,SUSPENDED")
-    )
+    ids = list(queued_test_jobs(states="PENDING,RUNNING,CONFIGURING,COMPLETING,SUSPENDED"))
     if ids:
         subprocess.run(["scancel", *ids], capture_output=True, timeout=60, check=False)
 
@@ -154,9 +147,8 @@ class SnakemakeRun:
         for line in self.output.splitlines():
             if header := _JOB_HEADER.match(line):
                 rule = header["rule"] if header["kind"] == "rule" else None
-            elif rule and (gpu := re.search(r"^\s+resources: .*\bgpu=(\d+)", line)):
-                if int(gpu[1]) > 0:
-                    rules.add(rule)
+            elif rule and (gpu := re.search(r"^\s+resources: .*\bgpu=(\d+)", line)) and int(gpu[1]) > 0:
+                rules.add(rule)
         return rules
 
     def slurm_jobs(self) -> dict[str, list[str]]:
@@ -181,9 +173,7 @@ class SnakemakeRun:
         """CUDA_VISIBLE_DEVICES of each task of a job, as the cluster's TaskProlog wrote
         it into the job's SLURM log (the batch step, then the srun step running the rule).
         """
-        return [
-            m["cuda"] for m in _PROLOG.finditer(self.slurm_log(slurm_id).read_text())
-        ]
+        return [m["cuda"] for m in _PROLOG.finditer(self.slurm_log(slurm_id).read_text())]
 
 
 def run_snakemake(
@@ -241,9 +231,7 @@ def run_snakemake(
     if failure is not None:
         if profile is not None and cluster_problem() is None:
             cancel_test_jobs()
-        failure.args = (
-            f"{failure.args[0]}\n--- snakemake output (tail) ---\n{run.tail()}",
-        )
+        failure.args = (f"{failure.args[0]}\n--- snakemake output (tail) ---\n{run.tail()}",)
         failure.run = run
         raise failure
     return run
@@ -288,18 +276,14 @@ def _watch(
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.wait(timeout=30)
 
 
 def copy_workflow(src: Path, dest: Path) -> Path:
     """Copy a workflow folder without its results or Snakemake state."""
-    shutil.copytree(
-        src, dest, ignore=shutil.ignore_patterns(".snakemake", "results", "logs")
-    )
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".snakemake", "results", "logs"))
     return dest
 
 
@@ -308,6 +292,5 @@ def differing_outputs(a: Path, b: Path, relpaths: Iterable[str]) -> list[str]:
     return [
         p
         for p in relpaths
-        if not ((a / p).is_file() and (b / p).is_file())
-        or not filecmp.cmp(a / p, b / p, shallow=False)
+        if not ((a / p).is_file() and (b / p).is_file()) or not filecmp.cmp(a / p, b / p, shallow=False)
     ]

@@ -1,9 +1,8 @@
 import pytest
+from conftest import SHARED_MIRROR, needs_shared_mirror
 
 from symrep.data.catalog import ARTIFACTS, DATASETS, artifacts_of
 from symrep.data.fetch import md5sum
-
-from conftest import SHARED_MIRROR, needs_shared_mirror
 
 
 def test_medmnist_entries_match_the_official_info():
@@ -22,6 +21,8 @@ def test_every_dataset_lists_catalogued_artifacts():
 
 
 @needs_shared_mirror
-@pytest.mark.parametrize("path", [p for p in ARTIFACTS if p.split("/")[0] in ("mnist", "fashion_mnist", "fonts")])
+@pytest.mark.parametrize(
+    "path", [p for p in ARTIFACTS if p.split("/")[0] in ("mnist", "fashion_mnist", "fonts")]
+)
 def test_shared_mirror_holds_the_canonical_files(path):
     assert md5sum(SHARED_MIRROR / path) == ARTIFACTS[path].md5

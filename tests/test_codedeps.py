@@ -18,7 +18,13 @@ def test_closure_follows_absolute_relative_and_from_package_imports(tmp_path):
     write(src / "symrep/unused.py", "")
     write(tmp_path / "script.py", "import os\nfrom symrep.a import something\n")
     names = sorted(p.relative_to(src).as_posix() for p in code_dependencies(tmp_path / "script.py", src))
-    assert names == ["symrep/__init__.py", "symrep/a.py", "symrep/b.py", "symrep/pkg/__init__.py", "symrep/pkg/c.py"]
+    assert names == [
+        "symrep/__init__.py",
+        "symrep/a.py",
+        "symrep/b.py",
+        "symrep/pkg/__init__.py",
+        "symrep/pkg/c.py",
+    ]
 
 
 def test_script_without_symrep_imports_has_no_code_inputs(tmp_path):

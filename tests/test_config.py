@@ -19,15 +19,23 @@ def test_offline_missing_file_lists_where_it_looked(tmp_path):
     with pytest.raises(ConfigError) as err:
         check_datasets(["cifar10"], {"download": False, "mirrors": [str(tmp_path / "m")]}, tmp_path / "raw")
     message = str(err.value)
-    assert "cifar10/cifar-10-python.tar.gz" in message and str(tmp_path / "m") in message and "download is false" in message
+    assert (
+        "cifar10/cifar-10-python.tar.gz" in message
+        and str(tmp_path / "m") in message
+        and "download is false" in message
+    )
 
 
 def test_offline_files_present_or_generated_pass(tmp_path):
     (tmp_path / "m" / "cifar10").mkdir(parents=True)
     (tmp_path / "m" / "cifar10" / "cifar-10-python.tar.gz").write_bytes(b"x")
     check_datasets(["cifar10"], {"download": False, "mirrors": [str(tmp_path / "m")]}, tmp_path / "raw")
-    check_datasets(["cifar10"], {"download": False, "mirrors": []}, tmp_path / "raw",
-                   generated=["cifar10/cifar-10-python.tar.gz"])
+    check_datasets(
+        ["cifar10"],
+        {"download": False, "mirrors": []},
+        tmp_path / "raw",
+        generated=["cifar10/cifar-10-python.tar.gz"],
+    )
 
 
 def test_needed_datasets_follow_enabled_flags():

@@ -5,13 +5,23 @@ import pandas as pd
 import pytest
 import torch
 import yaml
+from conftest import REPO, snakemake
 
 from symrep.actions import act_2d, act_two_digit, rotate
-from symrep.data.ddmnist import (MEAN, STD, DDMNISTPairs, PairAugmentation, act_digits, build_ddmnist, compose,
-                                 digit_noise, sample_pairs)
-from symrep.experiments.classification import EvalSet, LossWeights, PairedClassificationTask
 from symrep.config import ConfigError
+from symrep.data.ddmnist import (
+    MEAN,
+    STD,
+    DDMNISTPairs,
+    PairAugmentation,
+    act_digits,
+    build_ddmnist,
+    compose,
+    digit_noise,
+    sample_pairs,
+)
 from symrep.experiments import ddmnist as ddmnist_experiment
+from symrep.experiments.classification import EvalSet, LossWeights, PairedClassificationTask
 from symrep.experiments.ddmnist import train_run
 from symrep.experiments.ddmnist_settings import check_section, run_settings
 from symrep.groups import get_group
@@ -21,8 +31,6 @@ from symrep.report.ddmnist import accuracy_table, table4
 from symrep.report.reference import reference_frame
 from symrep.representations import latent_representation
 from symrep.training import fit
-
-from conftest import REPO, snakemake
 
 CPU = torch.device("cpu")
 
@@ -79,7 +87,9 @@ def test_pairs_are_drawn_per_class_from_the_right_digits():
     digits, labels = sample_pairs(mnist["train_images"], mnist["train_labels"], 4, np.random.default_rng(0))
     assert digits.shape == (400, 2, 28, 28) and digits.dtype == np.uint8
     assert np.array_equal(np.bincount(labels), np.full(100, 4))
-    assert np.array_equal(digits[:, 0, 0, 0], labels // 10) and np.array_equal(digits[:, 1, 0, 0], labels % 10)
+    assert np.array_equal(digits[:, 0, 0, 0], labels // 10) and np.array_equal(
+        digits[:, 1, 0, 0], labels % 10
+    )
 
 
 def test_splits_sizes_sources_and_seeding():
@@ -182,7 +192,9 @@ def orbit_features(product, x, functional):
     """F(x)_h = φ(h⁻¹·x) for every h (regular-representation features) and two invariant ones."""
     h_inv = [product.inverse(h) for h in range(product.order)]
     regular = torch.stack([(act_two_digit(product, h, x) * functional).flatten(1).sum(1) for h in h_inv], 1)
-    return torch.cat([regular, x.flatten(1).sum(1, keepdim=True), x.flatten(1).pow(2).sum(1, keepdim=True)], 1)
+    return torch.cat(
+        [regular, x.flatten(1).sum(1, keepdim=True), x.flatten(1).pow(2).sum(1, keepdim=True)], 1
+    )
 
 
 @pytest.mark.parametrize("group", ["C4", "D1", "D4"])
@@ -205,7 +217,9 @@ def test_pairs_and_latent_representation_share_one_convention(group):
 
 def test_batches_are_seeded_and_resampled():
     data = build_ddmnist(fake_mnist(), SIZES, seed=0)
-    source = DDMNISTPairs(data["train_digits"], data["train_labels"], PairAugmentation("D4", "rotate_and_back"), CPU)
+    source = DDMNISTPairs(
+        data["train_digits"], data["train_labels"], PairAugmentation("D4", "rotate_and_back"), CPU
+    )
     idx = torch.arange(16)
     first = source.batch(idx, torch.Generator().manual_seed(5), True)
     again = source.batch(idx, torch.Generator().manual_seed(5), True)
@@ -235,11 +249,14 @@ def make_task(weights, seed=0):
     data = build_ddmnist(fake_mnist(), {"train": 1, "val": 1, "test": 1}, seed=0)
     augmentation = PairAugmentation("C4", "rotate_and_back")
     train = CountingSource(data["train_digits"], data["train_labels"], augmentation, CPU)
-    val = EvalSet.transformed(DDMNISTPairs(data["val_digits"], data["val_labels"], augmentation, CPU),
-                              torch.Generator().manual_seed(1))
+    val = EvalSet.transformed(
+        DDMNISTPairs(data["val_digits"], data["val_labels"], augmentation, CPU),
+        torch.Generator().manual_seed(1),
+    )
     rho = latent_representation(augmentation.product, 66)
-    return PairedClassificationTask(DDMNISTCNN(), train=train, val=val, rho=rho, weights=weights, lr=1e-3,
-                                    batch_size=48)
+    return PairedClassificationTask(
+        DDMNISTCNN(), train=train, val=val, rho=rho, weights=weights, lr=1e-3, batch_size=48
+    )
 
 
 def test_baseline_never_computes_pairs_and_ours_does():
@@ -265,9 +282,14 @@ def test_loss_is_the_weighted_sum_of_its_terms():
 
 def test_same_seed_same_training():
     a, b = make_task(LossWeights(1.0, 1.0, 1.0)), make_task(LossWeights(1.0, 1.0, 1.0))
-    ma, mb = a.train_epoch(0, torch.Generator().manual_seed(3)), b.train_epoch(0, torch.Generator().manual_seed(3))
+    ma, mb = (
+        a.train_epoch(0, torch.Generator().manual_seed(3)),
+        b.train_epoch(0, torch.Generator().manual_seed(3)),
+    )
     assert ma == mb
-    assert all(torch.equal(p, q) for p, q in zip(a.model.state_dict().values(), b.model.state_dict().values()))
+    assert all(
+        torch.equal(p, q) for p, q in zip(a.model.state_dict().values(), b.model.state_dict().values())
+    )
     val = a.validate(0)
     assert set(val) == {"val_acc", "val_loss", "val_equivariance"} and 0 <= val["val_acc"] <= 1
 
@@ -277,13 +299,29 @@ def test_train_run_resumes_after_an_interruption_to_the_same_result(tmp_path, mo
     data = build_ddmnist(fake_mnist(), {"train": 1, "val": 1, "test": 1}, seed=0)
     data["meta"] = {"seed": 0}
     torch.save(data, tmp_path / "data.pt")
-    settings = {"group": "D4", "model": "ours", "lr": 1e-3, "lambda": 1.0, "shifted_task_weight": 1.0,
-                "latent_dim": 66, "batch_size": 64, "max_epochs": 2, "patience": 5}
+    settings = {
+        "group": "D4",
+        "model": "ours",
+        "lr": 1e-3,
+        "lambda": 1.0,
+        "shifted_task_weight": 1.0,
+        "latent_dim": 66,
+        "batch_size": 64,
+        "max_epochs": 2,
+        "patience": 5,
+    }
 
     def run(name):
         out = {k: tmp_path / f"{name}.{k}" for k in ("metrics", "history", "weights")}
-        return train_run(tmp_path / "data.pt", settings, 0, device="cpu", deterministic=False,
-                         checkpoint=tmp_path / f"{name}.ckpt", **out)
+        return train_run(
+            tmp_path / "data.pt",
+            settings,
+            0,
+            device="cpu",
+            deterministic=False,
+            checkpoint=tmp_path / f"{name}.ckpt",
+            **out,
+        )
 
     def interrupted_fit(*args, **kwargs):
         def stop(epoch, record):
@@ -303,7 +341,9 @@ def test_train_run_resumes_after_an_interruption_to_the_same_result(tmp_path, mo
     keep = ("test_acc", "aug_test_acc", "aug_test_equivariance", "best_epoch", "epochs", "params", "noise")
     assert {k: full[k] for k in keep} == {k: resumed[k] for k in keep}
     assert full["params"] == 33_742 and full["epochs"] == 2 and full["noise"] == "rotate_and_back"
-    history = [pd.read_csv(tmp_path / f"{name}.history").drop(columns="seconds") for name in ("full", "resumed")]
+    history = [
+        pd.read_csv(tmp_path / f"{name}.history").drop(columns="seconds") for name in ("full", "resumed")
+    ]
     pd.testing.assert_frame_equal(*history)
     weights = [torch.load(tmp_path / f"{name}.weights")["model"] for name in ("full", "resumed")]
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
@@ -312,9 +352,18 @@ def test_train_run_resumes_after_an_interruption_to_the_same_result(tmp_path, mo
 def test_run_settings_hold_exactly_what_defines_a_run():
     section = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["experiments"]["ddmnist"]
     ours_c4, cnn_d4 = run_settings(section, "C4", "ours"), run_settings(section, "D4", "cnn")
-    assert ours_c4 == {"group": "C4", "model": "ours", "lr": 0.001, "lambda": 2.0, "shifted_task_weight": 1.0,
-                       "latent_dim": 66, "batch_size": 256, "max_epochs": 150, "patience": 20,
-                       "c4_augmentation": "paper"}
+    assert ours_c4 == {
+        "group": "C4",
+        "model": "ours",
+        "lr": 0.001,
+        "lambda": 2.0,
+        "shifted_task_weight": 1.0,
+        "latent_dim": 66,
+        "batch_size": 256,
+        "max_epochs": 150,
+        "patience": 20,
+        "c4_augmentation": "paper",
+    }
     assert cnn_d4["lambda"] == 0.0 and cnn_d4["shifted_task_weight"] == 0.0 and cnn_d4["lr"] == 0.0005
     assert "c4_augmentation" not in cnn_d4  # changing the C4 variant reruns only C4's runs
     check_section(section)
@@ -324,8 +373,9 @@ def test_run_settings_hold_exactly_what_defines_a_run():
 
 def test_too_small_latent_is_one_clear_config_error(tmp_path):
     (tmp_path / "small.yaml").write_text("experiments:\n  ddmnist:\n    latent_dim: 48\n")
-    result = snakemake("-n", "--cores", "1", "--directory", str(REPO / ".test"), "--configfile",
-                       str(tmp_path / "small.yaml"))
+    result = snakemake(
+        "-n", "--cores", "1", "--directory", str(REPO / ".test"), "--configfile", str(tmp_path / "small.yaml")
+    )
     output = result.stdout + result.stderr
     assert result.returncode != 0 and "Job stats" not in output
     assert "latent_dim: 48 is smaller than |D4xD4| = 64" in output
@@ -339,10 +389,21 @@ def fake_runs():
     for group in ("C4", "D1", "D4"):
         for model, base in (("cnn", 0.80), ("ours", 0.85)):
             for seed in range(3):
-                rows.append({"group": group, "model": model, "seed": seed, "params": 33_742,
-                             "test_acc": base + 0.05, "aug_test_acc": base + 0.01 * seed,
-                             "aug_test_equivariance": 0.01, "best_epoch": 3, "epochs": 4, "train_seconds": 60.0,
-                             "noise": digit_noise(group)})
+                rows.append(
+                    {
+                        "group": group,
+                        "model": model,
+                        "seed": seed,
+                        "params": 33_742,
+                        "test_acc": base + 0.05,
+                        "aug_test_acc": base + 0.01 * seed,
+                        "aug_test_equivariance": 0.01,
+                        "best_epoch": 3,
+                        "epochs": 4,
+                        "train_seconds": 60.0,
+                        "noise": digit_noise(group),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -361,4 +422,6 @@ def test_accuracy_table_renders_plain_and_augmented():
     frame = accuracy_table(fake_runs(), ddof=0)
     assert len(frame) == 6 and (frame["seeds"] == 3).all()
     cnn_c4 = frame[(frame["group"] == "C4") & (frame["model"] == "CNN")].iloc[0]
-    assert cnn_c4["plain test accuracy"] == "0.850 (0.000)" and cnn_c4["augmented test accuracy"].startswith("0.810")
+    assert cnn_c4["plain test accuracy"] == "0.850 (0.000)" and cnn_c4["augmented test accuracy"].startswith(
+        "0.810"
+    )

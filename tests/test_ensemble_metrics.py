@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import torch
 import yaml
+from conftest import REPO
 
 from symrep.actions import act_2d
 from symrep.config import ConfigError
@@ -28,8 +29,6 @@ from symrep.experiments.ensembles.report import (
 )
 from symrep.groups import get_group
 
-from conftest import REPO
-
 
 def orbit_of(f, x, group):
     act = partial(act_2d, group)
@@ -40,8 +39,13 @@ def test_osp_and_div_of_an_invariant_and_of_a_random_model():
     group = get_group("C4")
     x = torch.rand(50, 1, 8, 8)
     w = torch.randn(64, 10, generator=torch.Generator().manual_seed(0))
-    f = lambda z: (z.flatten(1) @ w) * 3
-    invariant = lambda z: sum(f(torch.rot90(z, k, (-2, -1))) for k in range(4))
+
+    def f(z):
+        return (z.flatten(1) @ w) * 3
+
+    def invariant(z):
+        return sum(f(torch.rot90(z, k, (-2, -1))) for k in range(4))
+
     inv = orbit_metric_sums(orbit_of(invariant, x, group).unsqueeze(0), None)
     assert inv["osp"].item() == pytest.approx(4 * 50) and inv["div"].item() == pytest.approx(0, abs=1e-3)
     rnd = orbit_metric_sums(orbit_of(f, x, group).unsqueeze(0), torch.zeros(50, dtype=torch.long))
@@ -223,6 +227,9 @@ def test_osp_agrees_with_the_toolkit():
     group = get_group("C16")
     x = torch.rand(20, 1, 12, 12)
     w = torch.randn(144, 10, generator=torch.Generator().manual_seed(2))
-    f = lambda z: z.flatten(1) @ w
+
+    def f(z):
+        return z.flatten(1) @ w
+
     expected = orbit_same_predictions(f, x, group, partial(act_2d, group)).float().sum()
     assert orbit_metric_sums(orbit_of(f, x, group), None)["osp"].item() == expected.item()

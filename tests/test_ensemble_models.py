@@ -67,7 +67,7 @@ def test_symmetric_init_of_asym_zeroes_the_corner_and_released_zeroes_nothing():
 def test_members_are_functions_of_their_seed():
     for spec in (nf("sym"), GK):
         a, b, c = build_member(spec, 5), build_member(spec, 5), build_member(spec, 6)
-        for (name, pa), pb, pc in zip(
+        for (name, pa), pb, _pc in zip(
             a.state_dict().items(), b.state_dict().values(), c.state_dict().values()
         ):
             assert torch.equal(pa, pb), name

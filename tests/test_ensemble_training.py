@@ -36,8 +36,9 @@ def train_alone(spec, seed, data, optimizer, lr, augmentation, epochs, batch_siz
     n = len(data.labels)
     for epoch in range(epochs):
         gen = epoch_generator(seed, epoch)
-        order, elements = torch.randperm(n, generator=gen), torch.randint(
-            data.group_order, (n,), generator=gen
+        order, elements = (
+            torch.randperm(n, generator=gen),
+            torch.randint(data.group_order, (n,), generator=gen),
         )
         for start in range(0, n, batch_size):
             idx = order[start : start + batch_size]

@@ -35,8 +35,13 @@ def test_corrupt_mirror_falls_back_to_url(tmp_path):
     (tmp_path / "remote.bin").write_bytes(PAYLOAD)
     out = tmp_path / "out"
     out.mkdir()
-    source = fetch("file.bin", MD5, out / "file.bin", mirrors=[tmp_path / "mirror"],
-                   urls=[(tmp_path / "remote.bin").as_uri()])
+    source = fetch(
+        "file.bin",
+        MD5,
+        out / "file.bin",
+        mirrors=[tmp_path / "mirror"],
+        urls=[(tmp_path / "remote.bin").as_uri()],
+    )
     assert source.startswith("url file://")
     assert leftovers(out) == ["file.bin"]
 
@@ -47,11 +52,19 @@ def test_failure_names_file_checksum_and_every_place_and_leaves_nothing(tmp_path
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(DataUnavailableError) as err:
-        fetch("file.bin", MD5, out / "file.bin", mirrors=[tmp_path / "mirror", tmp_path / "elsewhere"],
-              urls=[(tmp_path / "missing.bin").as_uri()])
+        fetch(
+            "file.bin",
+            MD5,
+            out / "file.bin",
+            mirrors=[tmp_path / "mirror", tmp_path / "elsewhere"],
+            urls=[(tmp_path / "missing.bin").as_uri()],
+        )
     message = str(err.value)
     assert "file.bin" in message and MD5 in message
-    assert str(tmp_path / "mirror" / "file.bin") in message and md5sum(tmp_path / "mirror" / "file.bin") in message
+    assert (
+        str(tmp_path / "mirror" / "file.bin") in message
+        and md5sum(tmp_path / "mirror" / "file.bin") in message
+    )
     assert str(tmp_path / "elsewhere" / "file.bin") in message and "not found" in message
     assert (tmp_path / "missing.bin").as_uri() in message
     assert leftovers(out) == []

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-
 from conftest import REPO
+
 from symrep.actions import hflip, rot90, rotate
 from symrep.data.fixtures import write_idx_dataset, write_tmnist_csv
 from symrep.data.loaders import load_tmnist_csv
@@ -21,7 +21,9 @@ from symrep.representations import latent_representation
 
 FONTS = ["IBMPlexSans-MediumItalic", "Bahianita-Regular"]
 FONT_DIR = (REPO / ".." / "shared" / "data" / "mirror" / "fonts").resolve()
-needs_fonts = pytest.mark.skipif(not (FONT_DIR / "Bahianita-Regular.ttf").is_file(), reason=f"no fonts in {FONT_DIR}")
+needs_fonts = pytest.mark.skipif(
+    not (FONT_DIR / "Bahianita-Regular.ttf").is_file(), reason=f"no fonts in {FONT_DIR}"
+)
 
 
 def n_params(module):
@@ -68,7 +70,9 @@ def test_missing_font_file_is_a_clear_error():
 
 
 def glyph_tensor(seed=0):
-    return torch.randint(0, 256, (2, 10, 28, 28), generator=torch.Generator().manual_seed(seed), dtype=torch.uint8)
+    return torch.randint(
+        0, 256, (2, 10, 28, 28), generator=torch.Generator().manual_seed(seed), dtype=torch.uint8
+    )
 
 
 def test_tmnist_pairs_share_the_transform_and_swap_the_font():
@@ -84,7 +88,12 @@ def test_tmnist_pairs_share_the_transform_and_swap_the_font():
 def test_tmnist_identity_transform_gives_the_glyphs_exactly():
     glyphs = glyph_tensor()
     source = TMNISTPairs(glyphs, 4, [3], 0, (1.0, 1.0))
-    plan = {"digit": torch.tensor([3, 3]), "font": torch.tensor([0, 1]), "angle": torch.zeros(2), "scale": torch.ones(2)}
+    plan = {
+        "digit": torch.tensor([3, 3]),
+        "font": torch.tensor([0, 1]),
+        "angle": torch.zeros(2),
+        "scale": torch.ones(2),
+    }
     pair = source.make(plan)
     assert torch.equal(pair["x1"][:, 0], glyphs[[0, 1], 3].float() / 255)
     assert torch.equal(pair["x2"][:, 0], glyphs[[1, 0], 3].float() / 255)
@@ -100,14 +109,18 @@ def test_pair_plans_are_seeded():
 
 @pytest.mark.parametrize("degrees,powers", [(120, 2), (60, 5)])
 def test_mnist_d3_pairs_are_reflections_or_rotations_of_x1(degrees, powers):
-    images = torch.randint(0, 256, (200, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    images = torch.randint(
+        0, 256, (200, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)
+    )
     source = MNISTD3Pairs(images, degrees, rotate_x1=False)
     plan = source.plan(torch.Generator().manual_seed(2))
     pair = source.make(plan)
     assert source.n_powers == powers and set(pair["action"].tolist()) == set(range(powers + 1))
     reflect = plan["reflect"]
     assert torch.equal(pair["x2"][reflect], hflip(pair["x1"][reflect]))
-    assert (pair["action"][reflect] == powers).all() and torch.equal(pair["action"][~reflect], plan["power"][~reflect] - 1)
+    assert (pair["action"][reflect] == powers).all() and torch.equal(
+        pair["action"][~reflect], plan["power"][~reflect] - 1
+    )
     rotated = rotate(pair["x1"][~reflect], (degrees * plan["power"][~reflect]).float())
     assert torch.allclose(pair["x2"][~reflect], rotated)
     base = images.float()[:, None] / 255
@@ -115,7 +128,9 @@ def test_mnist_d3_pairs_are_reflections_or_rotations_of_x1(degrees, powers):
 
 
 def test_cifar_pairs_are_exact_quarter_turns():
-    images = torch.randint(0, 256, (40, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    images = torch.randint(
+        0, 256, (40, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)
+    )
     source = CifarC4Pairs(images, torch.arange(40) % 10)
     pair = source.make(source.plan(torch.Generator().manual_seed(3)))
     power = pair["action"] + 1
@@ -141,7 +156,7 @@ def test_conv_autoencoder_is_appendix_b1():
     assert n_params(model.encoder) == encoder and n_params(model.decoder) == decoder
     z = model.encode(torch.rand(5, 1, 28, 28))
     out = model.head(z)
-    assert z.shape == (5, d) and out.shape == (5, 1, 28, 28) and 0 <= out.min() and out.max() <= 1
+    assert z.shape == (5, d) and out.shape == (5, 1, 28, 28) and out.min() >= 0 and out.max() <= 1
 
 
 def test_mlp_autoencoder_is_appendix_b2():
@@ -158,14 +173,22 @@ def test_cifar_classifier_is_appendix_b3():
     convs = (27 * 32 + 32) + (288 * 32 + 32) + (288 * 64 + 64) + 2 * (576 * 64 + 64)
     assert n_params(model.encoder) == convs + 1024 * 64 + 64 and n_params(model.classifier) == 650
     probabilities = CifarClassifier(64, head="softmax").head(torch.randn(4, 64))
-    assert torch.allclose(probabilities.sum(1), torch.ones(4)) and n_params(CifarClassifier(64, "softmax").classifier) == 640
+    assert (
+        torch.allclose(probabilities.sum(1), torch.ones(4))
+        and n_params(CifarClassifier(64, "softmax").classifier) == 640
+    )
     with pytest.raises(ValueError, match="head"):
         CifarClassifier(64, head="mlp")
 
 
-@pytest.mark.parametrize("init,check", [("uniform", lambda w: 0 <= w.min() and w.max() < 1),
-                                        ("normal", lambda w: abs(float(w.std()) - 1) < 0.1),
-                                        ("orthogonal", lambda w: w.shape == (64, 64))])
+@pytest.mark.parametrize(
+    "init,check",
+    [
+        ("uniform", lambda w: w.min() >= 0 and w.max() < 1),
+        ("normal", lambda w: abs(float(w.std()) - 1) < 0.1),
+        ("orthogonal", lambda w: w.shape == (64, 64)),
+    ],
+)
 def test_learned_generators_initialisation(init, check):
     model = LatentActionModel("mlp_autoencoder", 64, 2, init)
     assert len(model.generators()) == 2 and check(model.generators()[0].detach())
@@ -222,14 +245,34 @@ def test_isotypic_basis_block_diagonalises_a_representation(name, dim):
 
 # ---- runs ---------------------------------------------------------------------------------------
 
-TINY = {"lr": 0.003, "batch_size": 16, "max_epochs": 2, "patience": 5, "min_delta": 0.0, "train_samples": 48,
-        "val_samples": 16, "test_samples": 16, "lambda_algebra": 1.0, "lambda_decoder": 0.025, "lambda_latent": 0.475}
+TINY = {
+    "lr": 0.003,
+    "batch_size": 16,
+    "max_epochs": 2,
+    "patience": 5,
+    "min_delta": 0.0,
+    "train_samples": 48,
+    "val_samples": 16,
+    "test_samples": 16,
+    "lambda_algebra": 1.0,
+    "lambda_decoder": 0.025,
+    "lambda_latent": 0.475,
+}
 
 
 def tiny_run(tmp_path, name, settings, files, tag):
     outputs = {k: str(tmp_path / tag / f"{k}.out") for k in ("metrics", "history", "eigenvalues", "weights")}
-    metrics = latent_run.train_run(name, settings, files, seed=0, device="cpu", deterministic=False, trace_every=2,
-                                   checkpoint=tmp_path / tag / "ckpt.pt", outputs=outputs)
+    metrics = latent_run.train_run(
+        name,
+        settings,
+        files,
+        seed=0,
+        device="cpu",
+        deterministic=False,
+        trace_every=2,
+        checkpoint=tmp_path / tag / "ckpt.pt",
+        outputs=outputs,
+    )
     return metrics, outputs
 
 
@@ -246,11 +289,17 @@ TMNIST_TINY = {**TINY, "latent_dim": 8, "digits": [1, 2, 3], "max_rotation": 90,
 def test_same_seed_gives_the_same_run(tmp_path, tmnist_files):
     a, out_a = tiny_run(tmp_path, "tmnist_z2", TMNIST_TINY, tmnist_files, "a")
     b, out_b = tiny_run(tmp_path, "tmnist_z2", TMNIST_TINY, tmnist_files, "b")
-    assert {k: v for k, v in a.items() if k != "environment"} == {k: v for k, v in b.items() if k != "environment"}
+    assert {k: v for k, v in a.items() if k != "environment"} == {
+        k: v for k, v in b.items() if k != "environment"
+    }
     assert pd.read_csv(out_a["eigenvalues"]).equals(pd.read_csv(out_b["eigenvalues"]))
-    assert a["epochs"] == 2 and set(a["eigen_counts"]) == {"+1", "-1"} and sum(a["eigen_counts"].values()) == 8
+    assert (
+        a["epochs"] == 2 and set(a["eigen_counts"]) == {"+1", "-1"} and sum(a["eigen_counts"].values()) == 8
+    )
     trace = pd.read_csv(out_a["eigenvalues"])
-    assert trace["step"].tolist()[::8] == [0, 2, 4] and len(trace) == 3 * 8  # 3 batches per epoch, every 2 steps
+    assert (
+        trace["step"].tolist()[::8] == [0, 2, 4] and len(trace) == 3 * 8
+    )  # 3 batches per epoch, every 2 steps
 
 
 def test_interrupted_run_resumes_to_the_same_result(tmp_path, tmnist_files, monkeypatch):
@@ -275,29 +324,53 @@ def test_interrupted_run_resumes_to_the_same_result(tmp_path, tmnist_files, monk
 
 def test_mnist_run_on_fixture_files_and_its_table(tmp_path):
     write_idx_dataset(tmp_path / "mnist", seed=1, n_train=100, n_test=40)
-    files = [str(tmp_path / "mnist" / n) for n in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-                                                   "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")]
-    settings = {**TINY, "latent_dim": 12, "rotation_degrees": 120, "augment_rotation": True,
-                "lambda_commutation": 0.05, "lambda_algebra": 0.5}
+    files = [
+        str(tmp_path / "mnist" / n)
+        for n in (
+            "train-images-idx3-ubyte.gz",
+            "train-labels-idx1-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz",
+        )
+    ]
+    settings = {
+        **TINY,
+        "latent_dim": 12,
+        "rotation_degrees": 120,
+        "augment_rotation": True,
+        "lambda_commutation": 0.05,
+        "lambda_algebra": 0.5,
+    }
     metrics, outputs = tiny_run(tmp_path, "mnist_d3", settings, files, "m")
     assert set(metrics["irreps"]) == {"trivial", "sign", "standard"} and "initial" in metrics
-    assert sum(metrics["irreps"][k] * d for k, d in (("trivial", 1), ("sign", 1), ("standard", 2))) == pytest.approx(12)
+    assert sum(
+        metrics["irreps"][k] * d for k, d in (("trivial", 1), ("sign", 1), ("standard", 2))
+    ) == pytest.approx(12)
     frame = build("table2", [outputs["metrics"]], REPO / "config" / "reference" / "table2.yaml", ddof=0)
     assert list(frame.columns[:6]) == ["source", "run", "seed", "trivial", "sign", "standard"]
-    assert list(frame["source"]) == ["this run", "this run", "this run, at initialisation"] + ["paper"] * 5 + [
-        "regular rep. (exact)"]
+    assert list(frame["source"]) == ["this run", "this run", "this run, at initialisation"] + [
+        "paper"
+    ] * 5 + ["regular rep. (exact)"]
     assert frame.iloc[-1][["trivial", "sign", "standard"]].tolist() == pytest.approx([2, 2, 4])
     with pytest.raises(ValueError, match="samples from a split of 100"):
         tiny_run(tmp_path, "mnist_d3", {**settings, "train_samples": 90}, files, "too_many")
 
 
 def cifar_task(adaptive):
-    images = torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    images = torch.randint(
+        0, 256, (8, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)
+    )
     sources = {k: CifarC4Pairs(images, torch.arange(8) % 10) for k in ("train", "val")}
     settings = {**TINY, "latent_dim": 6, "adaptive_lambda_algebra": adaptive}
     model = LatentActionModel("cifar_classifier", 6, 1, "orthogonal")
-    return LatentTask(SPECS["cifar10_c4"], settings, model, sources, trace_every=1,
-                      val_generator=torch.Generator().manual_seed(1))
+    return LatentTask(
+        SPECS["cifar10_c4"],
+        settings,
+        model,
+        sources,
+        trace_every=1,
+        val_generator=torch.Generator().manual_seed(1),
+    )
 
 
 def test_released_adaptive_lambda_schedule():
@@ -328,6 +401,10 @@ def test_released_evaluation_split_draws_test_images_from_the_training_split():
     sizes = {"train_samples": 60, "val_samples": 20, "test_samples": 25}
     paper = latent_run._image_splits(arrays, sizes, seed=0)
     released = latent_run._image_splits(arrays, sizes, seed=0, eval_split="train")
-    assert paper["test"].max() < 30 <= released["test"].max() and len(released["test"]) == 25 and torch.equal(paper["train"], released["train"])
+    assert (
+        paper["test"].max() < 30 <= released["test"].max()
+        and len(released["test"]) == 25
+        and torch.equal(paper["train"], released["train"])
+    )
     with pytest.raises(ValueError, match="from a split of 30"):
         latent_run._image_splits(arrays, {**sizes, "test_samples": 40}, seed=0)

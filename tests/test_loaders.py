@@ -3,11 +3,10 @@ import gzip
 import numpy as np
 import pytest
 import yaml
+from conftest import REPO, SHARED_MIRROR, needs_shared_mirror
 
 from symrep.data import fixtures
 from symrep.data.loaders import load_cifar10, load_idx_dataset, load_medmnist, load_tmnist_csv, read_idx
-
-from conftest import REPO, SHARED_MIRROR, needs_shared_mirror
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +47,9 @@ def test_cifar10_reads_the_python_archive(mirror):
 
 def test_cifar10_layout_is_channel_last(tmp_path):
     """A red image (channel 0 = 255) must come out with [..., 0] == 255: the pickle stores planes R, G, B."""
-    import io, pickle, tarfile
+    import io
+    import pickle
+    import tarfile
 
     data = np.zeros((1, 3, 32, 32), np.uint8)
     data[:, 0] = 255
@@ -80,7 +81,9 @@ def test_medmnist_missing_keys_is_an_error(tmp_path):
 
 
 def test_tmnist_csv_selects_fonts_and_digits(mirror):
-    images = load_tmnist_csv(mirror[0] / "tmnist" / "TMNIST_Data.csv", ["Bahianita-Regular", "IBMPlexSans-MediumItalic"])
+    images = load_tmnist_csv(
+        mirror[0] / "tmnist" / "TMNIST_Data.csv", ["Bahianita-Regular", "IBMPlexSans-MediumItalic"]
+    )
     assert images["images"].shape == (2, 10, 28, 28)
     with pytest.raises(ValueError, match="no glyph"):
         load_tmnist_csv(mirror[0] / "tmnist" / "TMNIST_Data.csv", ["Comic-Sans"])

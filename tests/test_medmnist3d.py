@@ -10,7 +10,13 @@ from symrep.config import ConfigError
 from symrep.data.fixtures import write_medmnist
 from symrep.data.loaders import load_medmnist
 from symrep.experiments.classification import EvalSet, LossWeights, PairedClassificationTask
-from symrep.experiments.medmnist3d import CUBE, ORGAN_LEFT_RIGHT, VolumePairs, medmnist_scores, mirrors_left_right
+from symrep.experiments.medmnist3d import (
+    CUBE,
+    ORGAN_LEFT_RIGHT,
+    VolumePairs,
+    medmnist_scores,
+    mirrors_left_right,
+)
 from symrep.experiments.medmnist3d_settings import check_section, run_settings
 from symrep.losses import latent_equivariance_loss
 from symrep.models.resnet3d import CubeResNet3D, parameter_count
@@ -46,7 +52,9 @@ def test_clean_volumes_use_medmnists_normalisation():
 
 def orbit_features(x, functional):
     """F(x)_h = φ(h⁻¹·x): regular-representation features of the cube group (exactly equivariant), twice."""
-    f = torch.stack([(cube_rotate(x, CUBE.inverse(h)) * functional).flatten(1).sum(1) for h in range(CUBE.order)], 1)
+    f = torch.stack(
+        [(cube_rotate(x, CUBE.inverse(h)) * functional).flatten(1).sum(1) for h in range(CUBE.order)], 1
+    )
     return torch.cat([f, 2 * f], 1)
 
 
@@ -104,8 +112,12 @@ def test_label_action_is_a_group_action_and_labels_the_rotated_view():
     for g in range(CUBE.order):
         for h in range(CUBE.order):
             assert torch.equal(act[int(CUBE.table[g, h])], act[g][act[h]])
-    assert VolumePairs(v, np.arange(11), CPU, augment=True, convention="left",
-                       organ_label_remap=False).label_action() is None
+    assert (
+        VolumePairs(
+            v, np.arange(11), CPU, augment=True, convention="left", organ_label_remap=False
+        ).label_action()
+        is None
+    )
     torch.manual_seed(0)
     model = CubeResNet3D(11, 3)
     x = source.clean(torch.arange(2))
@@ -113,9 +125,19 @@ def test_label_action_is_a_group_action_and_labels_the_rotated_view():
     assert mirrors_left_right(1)
     val = EvalSet(x, y)
     rho = latent_representation(CUBE, model.latent_dim)
-    kinds = {name: PairedClassificationTask(model, train=source, val=val, rho=rho, weights=LossWeights(0.5, 0.5),
-                                            lr=1e-3, batch_size=2, label_action=action)
-             for name, action in (("remapped", act), ("invariant", None))}
+    kinds = {
+        name: PairedClassificationTask(
+            model,
+            train=source,
+            val=val,
+            rho=rho,
+            weights=LossWeights(0.5, 0.5),
+            lr=1e-3,
+            batch_size=2,
+            label_action=action,
+        )
+        for name, action in (("remapped", act), ("invariant", None))
+    }
     ce_x2 = {name: task.loss(x, y, x, g)[1]["ce_x2"] for name, task in kinds.items()}
     expected = torch.nn.functional.cross_entropy(model.head(model.features(x)), torch.tensor([2, 4]))
     assert torch.isclose(ce_x2["remapped"], expected) and not torch.isclose(ce_x2["invariant"], expected)
@@ -125,8 +147,14 @@ def test_label_action_is_a_group_action_and_labels_the_rotated_view():
 def test_scores_equal_medmnists_evaluator(tmp_path, flag, n_classes):
     write_medmnist(tmp_path / f"{flag}.npz", n_classes, 2, seed=0)
     data = load_medmnist(tmp_path / f"{flag}.npz")
-    source = VolumePairs(data["test_images"], data["test_labels"], CPU, augment=False, convention="left",
-                         organ_label_remap=False)
+    source = VolumePairs(
+        data["test_images"],
+        data["test_labels"],
+        CPU,
+        augment=False,
+        convention="left",
+        organ_label_remap=False,
+    )
     torch.manual_seed(0)
     model = CubeResNet3D(n_classes, 3).eval()
     ours = medmnist_scores(model, EvalSet.clean(source), flag, batch_size=5)
@@ -136,9 +164,18 @@ def test_scores_equal_medmnists_evaluator(tmp_path, flag, n_classes):
     assert ours["acc"] == pytest.approx(reference.ACC) and ours["auc"] == pytest.approx(reference.AUC)
 
 
-SECTION = {"channels": 6, "batch_size": 32, "eval_batch_size": 48, "max_epochs": 150, "patience": 20,
-           "convention": "left", "mixed_precision": True, "organ_label_remap": True, "datasets": ["organmnist3d"],
-           "hyperparameters": {"organmnist3d": {"lr": 1e-4, "lambda": 2.0}}}
+SECTION = {
+    "channels": 6,
+    "batch_size": 32,
+    "eval_batch_size": 48,
+    "max_epochs": 150,
+    "patience": 20,
+    "convention": "left",
+    "mixed_precision": True,
+    "organ_label_remap": True,
+    "datasets": ["organmnist3d"],
+    "hyperparameters": {"organmnist3d": {"lr": 1e-4, "lambda": 2.0}},
+}
 
 
 def test_run_settings_carry_only_what_affects_the_run():
@@ -148,7 +185,9 @@ def test_run_settings_carry_only_what_affects_the_run():
     assert run_settings(SECTION, "organmnist3d", "cnn_aug")["task_weights"] == [1.0, 0.0]
     assert run_settings(SECTION, "organmnist3d", "cnn_aug")["lambda"] == 0.0
     assert run_settings(SECTION, "organmnist3d", "cnn_aug")["organ_label_remap"]
-    assert not run_settings(SECTION, "organmnist3d", "cnn")["organ_label_remap"]  # never turned: nothing to swap
+    assert not run_settings(SECTION, "organmnist3d", "cnn")[
+        "organ_label_remap"
+    ]  # never turned: nothing to swap
     check_section(SECTION)
     with pytest.raises(ConfigError, match="not a multiple"):
         check_section({**SECTION, "channels": 4})

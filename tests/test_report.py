@@ -1,12 +1,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REPO
 
 from symrep.report.aggregate import aggregate, mean_std
 from symrep.report.reference import load_reference, reference_frame
 from symrep.report.tables import latex_escape, to_markdown, write_table
-
-from conftest import REPO
 
 
 def test_aggregate_population_and_sample_std():
@@ -29,7 +28,11 @@ def test_write_table_renders_all_three_formats(tmp_path):
     write_table(frame, tmp_path / "t", title="Table 1: a & b.", scale="test", notes=["paper = somewhere"])
     assert pd.read_csv(tmp_path / "t.csv").shape == (1, 3)
     markdown = (tmp_path / "t.md").read_text()
-    assert "Run at scale: **test**" in markdown and "| CNN_x | 0.5 |  |" in markdown and "- paper = somewhere" in markdown
+    assert (
+        "Run at scale: **test**" in markdown
+        and "| CNN_x | 0.5 |  |" in markdown
+        and "- paper = somewhere" in markdown
+    )
     latex = (tmp_path / "t.tex").read_text()
     assert r"\toprule" in latex and r"CNN\_x" in latex and r"a \& b" in latex and "scale: test" in latex
 

@@ -11,7 +11,6 @@ import time
 import pandas as pd
 import pytest
 import torch
-
 from conftest import REPO, TEST_DIR, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -36,13 +35,26 @@ def workdir(path):
 
 def run_args(path):
     # The target first: --configfile takes every value that follows it.
-    return [f"{RUN}/model.pt", "--cores", "1", "--directory", str(path), "--configfile", str(path / "resume.yaml")]
+    return [
+        f"{RUN}/model.pt",
+        "--cores",
+        "1",
+        "--directory",
+        str(path),
+        "--configfile",
+        str(path / "resume.yaml"),
+    ]
 
 
 def kill_when_checkpointed(path, timeout=300):
     """Start the job; SIGKILL Snakemake and the job as soon as a checkpoint holds a finished epoch."""
-    proc = subprocess.Popen([sys.executable, "-m", "snakemake", *run_args(path)], cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", *run_args(path)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + timeout
     try:
         while not (path / CHECKPOINT).exists():

@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
+from conftest import TEST_DIR
 from slurm_support import (
     CLUSTER_SCRIPT,
     LOCAL_PARTITION,
@@ -33,7 +33,6 @@ from slurm_support import (
     squeue,
     start_cluster,
 )
-from conftest import TEST_DIR
 
 TOY = REPO / "tests" / "slurm_toy"
 ACCOUNT_ENV = "SYMREP_SLURM_ACCOUNT"
@@ -48,9 +47,7 @@ def slurm_cluster():
     reason = start_cluster()
     if reason is not None:
         if os.environ.get(REQUIRE_ENV) == "1":
-            pytest.fail(
-                f"{REQUIRE_ENV}=1 but the local SLURM cluster cannot run: {reason}"
-            )
+            pytest.fail(f"{REQUIRE_ENV}=1 but the local SLURM cluster cannot run: {reason}")
         pytest.skip(f"local SLURM cluster unavailable: {reason}")
     cancel_test_jobs()
     yield
@@ -99,7 +96,9 @@ def test_test_dag_runs_through_slurm_profile(slurm_cluster, test_dag_run, tmp_pa
     weights = sorted(p.relative_to(local) for p in (local / "results").rglob("*.pt"))
     assert tables and weights
     assert differing_outputs(workdir, local, map(str, tables)) == []
-    assert [w for w in weights if not (workdir / w).is_file() or not _weights_equal(workdir / w, local / w)] == []
+    assert [
+        w for w in weights if not (workdir / w).is_file() or not _weights_equal(workdir / w, local / w)
+    ] == []
 
 
 @pytest.mark.slurm
@@ -132,9 +131,7 @@ def _stop_when_running(daemon: str, *, step: bool = False):
             return
         running = [i for i, s in queued_test_jobs().items() if s == "RUNNING"]
         if step:
-            running = [
-                i for i in running if f"{i}.0" in squeue("--steps", f"--jobs={i}")
-            ]
+            running = [i for i in running if f"{i}.0" in squeue("--steps", f"--jobs={i}")]
         if running:
             proc = cluster_script("stop", daemon, timeout=60)
             assert proc.returncode == 0, proc.stderr
@@ -154,9 +151,7 @@ def test_daemon_stopped_mid_run_fails_clearly(slurm_cluster, tmp_path, daemon):
     hook, state = _stop_when_running(daemon)
     try:
         with pytest.raises(ClusterBroken, match=rf"{daemon} +NOT running") as info:
-            run_snakemake(
-                workdir, ["results/slow.txt"], env=LOCAL_ENV, timeout_s=120, during=hook
-            )
+            run_snakemake(workdir, ["results/slow.txt"], env=LOCAL_ENV, timeout_s=120, during=hook)
         assert state["stopped_at"] is not None
         assert info.value.run.seconds - state["stopped_at"] < 15
         assert "tools/slurm_cluster.sh start" in str(info.value)
@@ -180,8 +175,7 @@ def test_dead_slurmd_fails_the_job_as_node_fail(slurm_cluster, tmp_path):
             workdir,
             ["results/slow.txt"],
             env=LOCAL_ENV,
-            args=["--slurm-init-seconds-before-status-checks", "5"]
-            + ["--config", "slow_seconds=900"],
+            args=["--slurm-init-seconds-before-status-checks", "5"] + ["--config", "slow_seconds=900"],
             timeout_s=300,
             watch_cluster=False,
             during=hook,
@@ -199,9 +193,7 @@ def test_dead_slurmd_fails_the_job_as_node_fail(slurm_cluster, tmp_path):
 
 def _dry_run_resources(tmp_path: Path, env: dict[str, str | None]) -> list[str]:
     workdir = copy_workflow(TOY, tmp_path / "dry")
-    run = run_snakemake(
-        workdir, args=["-n"], env=env, timeout_s=120, watch_cluster=False
-    )
+    run = run_snakemake(workdir, args=["-n"], env=env, timeout_s=120, watch_cluster=False)
     assert run.returncode == 0, run.tail()
     return re.findall(r"^\s+resources: (.*)$", run.output, re.MULTILINE)
 
@@ -228,9 +220,7 @@ def _dry_run_resources(tmp_path: Path, env: dict[str, str | None]) -> list[str]:
     ],
     ids=["unset", "empty", "set"],
 )
-def test_profile_takes_partition_and_account_from_environment(
-    tmp_path, env, expected, absent
-):
+def test_profile_takes_partition_and_account_from_environment(tmp_path, env, expected, absent):
     all_resources = [r.split(", ") for r in _dry_run_resources(tmp_path, env)]
     # gpu_square keeps its gpu=1; every job has a runtime and memory (rule or default).
     assert sum("gpu=1" in r for r in all_resources) == 1
@@ -244,10 +234,7 @@ def test_profile_takes_partition_and_account_from_environment(
 def test_profile_sets_no_gpu_cap_or_gres():
     text = (SLURM_PROFILE / "profile.yaml").read_text()
     active = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
-    assert not any(
-        re.match(r"\s*(resources|slurm_extra|gres|gpu_model)\s*:", line)
-        for line in active
-    )
+    assert not any(re.match(r"\s*(resources|slurm_extra|gres|gpu_model)\s*:", line) for line in active)
 
 
 def test_cluster_script_refuses_non_root():
@@ -264,7 +251,5 @@ def test_cluster_script_refuses_non_root():
 def test_cluster_script_is_shellcheck_clean():
     if not shutil.which("shellcheck"):
         pytest.skip("shellcheck not installed")
-    proc = subprocess.run(
-        ["shellcheck", str(CLUSTER_SCRIPT)], capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run(["shellcheck", str(CLUSTER_SCRIPT)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout

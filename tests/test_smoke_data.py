@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 import yaml
-
 from conftest import REPO
+
 from symrep.config import ConfigError
 from symrep.data import smoke
 from symrep.data.smoke_action import act, symmetry_errors
@@ -25,12 +25,21 @@ def test_protocol_tasks_are_35_distinct_simulations_of_the_rotation_set():
     check(PAPER)
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"tasks": {"train": [[2, 0]], "test_domain": [[3, 2]]}}, "[2, 0] is not a generated simulation"),
-    ({"tasks": {"train": [[1, 0]], "test_domain": [[1, 0]]}}, "both in train and test_domain"),
-    ({"windows": {**PAPER["windows"], "test_future": [200, 290, 1]}}, "windows.test_future: the last window"),
-    ({"windows": {**PAPER["windows"], "valid": [200, 160, 1]}}, "windows.valid: [200, 160, 1] holds no window"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"tasks": {"train": [[2, 0]], "test_domain": [[3, 2]]}}, "[2, 0] is not a generated simulation"),
+        ({"tasks": {"train": [[1, 0]], "test_domain": [[1, 0]]}}, "both in train and test_domain"),
+        (
+            {"windows": {**PAPER["windows"], "test_future": [200, 290, 1]}},
+            "windows.test_future: the last window",
+        ),
+        (
+            {"windows": {**PAPER["windows"], "valid": [200, 160, 1]}},
+            "windows.valid: [200, 160, 1] holds no window",
+        ),
+    ],
+)
 def test_inconsistent_configuration_is_one_clear_error(change, message):
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
         check({**PAPER, **change})
@@ -84,7 +93,9 @@ def test_staggered_action_turns_the_divergence_with_the_grid():
     for k in range(4):
         div = smoke.divergence(act(x, k, "staggered").numpy())
         assert np.allclose(div, np.rot90(smoke.divergence(x.numpy()), -k), atol=1e-5), k
-    assert not np.allclose(smoke.divergence(act(x, 1, "paper").numpy()), np.rot90(smoke.divergence(x.numpy()), -1))
+    assert not np.allclose(
+        smoke.divergence(act(x, 1, "paper").numpy()), np.rot90(smoke.divergence(x.numpy()), -1)
+    )
 
 
 def test_released_action_is_the_opposite_turn_with_the_velocity_negated_for_odd_k():
@@ -130,8 +141,17 @@ def test_generator_writes_the_protocol_layout_deterministically(tmp_path):
     cards = []
     for run in ("a", "b"):
         paths = [tmp_path / run / smoke.file_name(*t) for t in tasks]
-        cards.append(generate(tasks, steps=4, resolution=16, solver=Solver(), check_buoyancy=0.1, paths=paths,
-                              check_path=tmp_path / run / "check.npy"))
+        cards.append(
+            generate(
+                tasks,
+                steps=4,
+                resolution=16,
+                solver=Solver(),
+                check_buoyancy=0.1,
+                paths=paths,
+                check_path=tmp_path / run / "check.npy",
+            )
+        )
     a = smoke.load_simulations([tmp_path / "a" / smoke.file_name(*t) for t in tasks])
     b = smoke.load_simulations([tmp_path / "b" / smoke.file_name(*t) for t in tasks])
     assert a.shape == (2, 3, 2, 16, 16) and a.dtype == np.float32 and np.array_equal(a, b)

@@ -9,8 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 import yaml
-
 from conftest import REPO
+
 from symrep.data.smoke import save_frames
 from symrep.data.smoke_action import act
 from symrep.experiments.smoke import SmokeTask, Windows, rollout, rollout_rmse
@@ -77,9 +77,21 @@ def task(loss, lam, action="paper"):
     torch.manual_seed(0)
     data = torch.randn(2, 12, 2, 8, 8)
     windows = Windows.grid(data, [0, 4, 1], input_frames=2, offset=1, target_frames=3)
-    return SmokeTask(SmokeCNN(4, 2, hidden=6, layers=3), windows, windows, loss=loss, lam=lam, lr=1e-3,
-                     lr_decay=0.9, weight_decay=4e-4, batch_size=4, train_steps=3, valid_steps=3, action=action,
-                     bf16=False)
+    return SmokeTask(
+        SmokeCNN(4, 2, hidden=6, layers=3),
+        windows,
+        windows,
+        loss=loss,
+        lam=lam,
+        lr=1e-3,
+        lr_decay=0.9,
+        weight_decay=4e-4,
+        batch_size=4,
+        train_steps=3,
+        valid_steps=3,
+        action=action,
+        bf16=False,
+    )
 
 
 @pytest.mark.parametrize("action", ["paper", "released"])
@@ -92,8 +104,12 @@ def test_augmented_loss_is_the_papers(action):
     out, z = t.model(x, latent=True)
     out_rot, z_rot = t.model(x_rot, latent=True)
     later = rollout(t.model, torch.cat([x[:, 2:], out], 1), 2)
-    expected = (0.5 * F.mse_loss(out_rot, act(y[:, 0], k, action)) + 0.5 * F.mse_loss(out, y[:, 0])
-                + F.mse_loss(later[:, 0], y[:, 1]) + F.mse_loss(later[:, 1], y[:, 2]))
+    expected = (
+        0.5 * F.mse_loss(out_rot, act(y[:, 0], k, action))
+        + 0.5 * F.mse_loss(out, y[:, 0])
+        + F.mse_loss(later[:, 0], y[:, 1])
+        + F.mse_loss(later[:, 1], y[:, 2])
+    )
     assert pred.item() == pytest.approx(expected.item(), rel=1e-5)
     turned = spatial_channel_action(z, k, y_up=action != "released")
     assert equi.item() == pytest.approx(F.mse_loss(turned, z_rot).item(), rel=1e-5)
@@ -119,22 +135,44 @@ def tiny_data(tmp_path_factory):
 
 
 def tiny_run(model):
-    cfg = {**PAPER, "architectures": {"cnn": {"hidden": 4, "layers": 3, "kernel": 3}, "mlp": {"hidden": 4, "layers": 3}},
-           "windows": {"input_frames": 2, "offset": 2, "train": [0, 4, 1], "valid": [4, 6, 1],
-                       "test_future": [6, 8, 1], "test_domain": [0, 3, 1]},
-           "training": {**PAPER["training"], "batch_size": 3, "train_steps": 2, "valid_steps": 2, "test_steps": 3,
-                        "max_epochs": 2, "min_epochs": 0}}
+    cfg = {
+        **PAPER,
+        "architectures": {"cnn": {"hidden": 4, "layers": 3, "kernel": 3}, "mlp": {"hidden": 4, "layers": 3}},
+        "windows": {
+            "input_frames": 2,
+            "offset": 2,
+            "train": [0, 4, 1],
+            "valid": [4, 6, 1],
+            "test_future": [6, 8, 1],
+            "test_domain": [0, 3, 1],
+        },
+        "training": {
+            **PAPER["training"],
+            "batch_size": 3,
+            "train_steps": 2,
+            "valid_steps": 2,
+            "test_steps": 3,
+            "max_epochs": 2,
+            "min_epochs": 0,
+        },
+    }
     return run_settings(cfg, model)
 
 
 @pytest.mark.parametrize("model", list(MODELS))
 def test_same_seed_same_run_and_other_seed_other_run(tiny_data, tmp_path, model):
     def train(seed, name):
-        metrics, history, net = train_and_evaluate(tiny_run(model), seed, tiny_data[:2], tiny_data[2:],
-                                                   checkpoint=tmp_path / f"{name}.pt", device="cpu")
+        metrics, history, net = train_and_evaluate(
+            tiny_run(model),
+            seed,
+            tiny_data[:2],
+            tiny_data[2:],
+            checkpoint=tmp_path / f"{name}.pt",
+            device="cpu",
+        )
         return metrics, history, net.state_dict()
 
-    (m1, h1, w1), (m2, h2, w2), (m3, _, w3) = train(0, "a"), train(0, "b"), train(1, "c")
+    (m1, h1, w1), (m2, h2, w2), (_m3, _, w3) = train(0, "a"), train(0, "b"), train(1, "c")
     assert m1["future_rmse"] == m2["future_rmse"] and m1["domain_rmse"] == m2["domain_rmse"]
     assert [h["val_rmse"] for h in h1] == [h["val_rmse"] for h in h2] and len(h1) == 2
     assert all(torch.equal(w1[k], w2[k]) for k in w1)
@@ -144,8 +182,13 @@ def test_same_seed_same_run_and_other_seed_other_run(tiny_data, tmp_path, model)
 
 
 def test_run_settings_hold_only_what_the_model_depends_on():
-    a, b = run_settings(PAPER, "cnn"), run_settings({**PAPER, "hyperparameters": {
-        **PAPER["hyperparameters"], "ours": {"lr": 0.01, "lambda": 1.0}}}, "cnn")
+    a, b = (
+        run_settings(PAPER, "cnn"),
+        run_settings(
+            {**PAPER, "hyperparameters": {**PAPER["hyperparameters"], "ours": {"lr": 0.01, "lambda": 1.0}}},
+            "cnn",
+        ),
+    )
     assert a == b and a["network"] == PAPER["architectures"]["cnn"]
     assert run_settings(PAPER, "ours")["hyperparameters"] == {"lr": 0.001, "lambda": 0.005}
 
@@ -154,10 +197,25 @@ def test_table6_puts_each_run_beside_the_papers_row(tmp_path):
     files = []
     for i, (model, seed, future) in enumerate([("cnn", 0, 0.9), ("cnn", 1, 1.1), ("ours", 0, 0.8)]):
         files.append(tmp_path / f"{i}.json")
-        files[-1].write_text(json.dumps({"model": model, "seed": seed, "future_rmse": future, "domain_rmse": 0.7,
-                                         "parameters": 247_850}))
-    frame = table6(files, REPO / "config" / "reference" / "table6.yaml", tmp_path / "table6", scale="test",
-                   ddof=0, training=PAPER["training"])
+        files[-1].write_text(
+            json.dumps(
+                {
+                    "model": model,
+                    "seed": seed,
+                    "future_rmse": future,
+                    "domain_rmse": 0.7,
+                    "parameters": 247_850,
+                }
+            )
+        )
+    frame = table6(
+        files,
+        REPO / "config" / "reference" / "table6.yaml",
+        tmp_path / "table6",
+        scale="test",
+        ddof=0,
+        training=PAPER["training"],
+    )
     assert list(frame["source"][:3]) == ["this run", "paper", "paper"]
     assert frame.loc[0, "future"] == "1.000 (0.100)" and frame.loc[0, "params_m"] == "0.248"
     ours = frame[(frame.model == "Ours")]

@@ -8,7 +8,7 @@ import torch
 
 from symrep.training import EarlyStopping, MeanPlateauStopping, TrainingDivergedError, fit
 
-TOY = textwrap.dedent('''
+TOY = textwrap.dedent("""
     import os, sys, torch
     from symrep.runtime import seed_everything
     from symrep.training import EarlyStopping, fit
@@ -41,14 +41,18 @@ TOY = textwrap.dedent('''
     result = fit(task, max_epochs=6, stopping=EarlyStopping("val_loss"), rng=rng, checkpoint=ckpt,
                  fingerprint="toy", select="last", on_epoch=on_epoch)
     torch.save({"model": task.model.state_dict(), "resumed_from": result.resumed_from}, out)
-''')
+""")
 
 
 def run_toy(tmp_path, checkpoint, out, kill_at=-1):
     script = tmp_path / "toy.py"
     script.write_text(TOY)
-    return subprocess.run([sys.executable, str(script), str(checkpoint), str(out), str(kill_at)], capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(script), str(checkpoint), str(out), str(kill_at)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_killed_run_resumes_to_the_same_weights(tmp_path):
@@ -83,8 +87,13 @@ class Scripted:
 
 def test_best_validation_weights_are_selected_and_patience_stops(tmp_path):
     task = Scripted([0.1, 0.5, 0.4, 0.5, 0.45, 0.3, 0.9])
-    result = fit(task, max_epochs=7, stopping=EarlyStopping("val_acc", mode="max", patience=3),
-                 rng=torch.Generator(), checkpoint=tmp_path / "c")
+    result = fit(
+        task,
+        max_epochs=7,
+        stopping=EarlyStopping("val_acc", mode="max", patience=3),
+        rng=torch.Generator(),
+        checkpoint=tmp_path / "c",
+    )
     assert len(result.history) == 5 and result.stopped_early  # epochs 3, 4, 5 bring no strict improvement
     assert result.best_epoch == 1 and task.model.weight.item() == 1.0
 
@@ -98,15 +107,26 @@ def test_min_delta_counts_small_gains_as_no_improvement():
 
 def test_last_weights_on_request(tmp_path):
     task = Scripted([0.9, 0.1, 0.2])
-    fit(task, max_epochs=3, stopping=EarlyStopping("val_acc", mode="max"), rng=torch.Generator(),
-        checkpoint=tmp_path / "c", select="last")
+    fit(
+        task,
+        max_epochs=3,
+        stopping=EarlyStopping("val_acc", mode="max"),
+        rng=torch.Generator(),
+        checkpoint=tmp_path / "c",
+        select="last",
+    )
     assert task.model.weight.item() == 2.0
 
 
 def test_divergence_stops_with_a_clear_error(tmp_path):
     with pytest.raises(TrainingDivergedError, match=r"epoch 1 \(train\).*train_loss"):
-        fit(Scripted([0.5], train_loss=math.nan), max_epochs=3, stopping=EarlyStopping("val_acc", mode="max"),
-            rng=torch.Generator(), checkpoint=tmp_path / "c")
+        fit(
+            Scripted([0.5], train_loss=math.nan),
+            max_epochs=3,
+            stopping=EarlyStopping("val_acc", mode="max"),
+            rng=torch.Generator(),
+            checkpoint=tmp_path / "c",
+        )
 
 
 def test_checkpoint_of_other_settings_is_not_resumed(tmp_path):
@@ -115,11 +135,24 @@ def test_checkpoint_of_other_settings_is_not_resumed(tmp_path):
             raise InterruptedError  # after epoch 0's checkpoint was written
 
     with pytest.raises(InterruptedError):
-        fit(Scripted([0.1, 0.2, 0.3]), max_epochs=3, stopping=EarlyStopping("val_acc", mode="max"),
-            rng=torch.Generator(), checkpoint=tmp_path / "c", fingerprint="a", on_epoch=interrupt)
+        fit(
+            Scripted([0.1, 0.2, 0.3]),
+            max_epochs=3,
+            stopping=EarlyStopping("val_acc", mode="max"),
+            rng=torch.Generator(),
+            checkpoint=tmp_path / "c",
+            fingerprint="a",
+            on_epoch=interrupt,
+        )
     assert (tmp_path / "c").exists()
-    result = fit(Scripted([0.1, 0.2, 0.3]), max_epochs=3, stopping=EarlyStopping("val_acc", mode="max"),
-                 rng=torch.Generator(), checkpoint=tmp_path / "c", fingerprint="b")
+    result = fit(
+        Scripted([0.1, 0.2, 0.3]),
+        max_epochs=3,
+        stopping=EarlyStopping("val_acc", mode="max"),
+        rng=torch.Generator(),
+        checkpoint=tmp_path / "c",
+        fingerprint="b",
+    )
     assert result.resumed_from is None and len(result.history) == 3
 
 

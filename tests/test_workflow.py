@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import REPO, TEST_DIR, snakemake
 
 pytestmark = pytest.mark.workflow
@@ -119,9 +118,12 @@ def test_unknown_dataset_is_one_clear_error(tmp_path):
 def test_unavailable_dataset_offline_is_one_clear_error(tmp_path):
     """Offline, a dataset in no mirror stops the run before any job, naming the file and where it looked."""
     shutil.copytree(TEST_DIR / "config", tmp_path / "config")
-    (tmp_path / "offline.yaml").write_text("data:\n  fixtures: null\n  mirrors: [nowhere]\n"
-                                           "experiments:\n  ddmnist:\n    enabled: true\n")
-    result = snakemake("--cores", "1", "--directory", str(tmp_path), "--configfile", str(tmp_path / "offline.yaml"), "-n")
+    (tmp_path / "offline.yaml").write_text(
+        "data:\n  fixtures: null\n  mirrors: [nowhere]\nexperiments:\n  ddmnist:\n    enabled: true\n"
+    )
+    result = snakemake(
+        "--cores", "1", "--directory", str(tmp_path), "--configfile", str(tmp_path / "offline.yaml"), "-n"
+    )
     assert result.returncode != 0 and "Job stats" not in output(result)
     assert "mnist/train-images-idx3-ubyte.gz" in output(result) and "nowhere/mnist" in output(result)
     assert "download is false" in output(result)

@@ -153,8 +153,7 @@ def act_two_digit(group: FiniteGroup, g_idx, x: torch.Tensor) -> torch.Tensor:
     0..27) and B's on the right one (columns 28..55), independently; the rest is left unchanged."""
     if group.factor_groups is None or x.shape[-2:] != (56, 56):
         raise ValueError(
-            f"act_two_digit needs a product group and 56x56 images, got {group.name}, "
-            f"{tuple(x.shape[-2:])}"
+            f"act_two_digit needs a product group and 56x56 images, got {group.name}, {tuple(x.shape[-2:])}"
         )
     a, b = group.factor_groups
     pair = torch.as_tensor(group.factors)[g_idx]

@@ -59,8 +59,8 @@ def _burnside(group: FiniteGroup, classes, seed: int) -> tuple[np.ndarray, np.nd
     r = len(classes)
     m = np.zeros((r, r, r))  # M[j, k, l] = #{x in C_j : x⁻¹ z_l in C_k} for a fixed z_l in C_l
     for j, cj in enumerate(classes):
-        for l, cl in enumerate(classes):
-            m[j, :, l] = np.bincount(cls_of[group.table[group.inverses[cj], cl[0]]], minlength=r)
+        for k, ck in enumerate(classes):
+            m[j, :, k] = np.bincount(cls_of[group.table[group.inverses[cj], ck[0]]], minlength=r)
     rng = np.random.default_rng(seed)
     for _ in range(10):  # a random combination separates the common eigenvectors almost surely
         eigval, vec = np.linalg.eig(np.tensordot(rng.normal(size=r), m, 1))

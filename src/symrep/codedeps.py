@@ -7,7 +7,7 @@ as inputs, so that editing a module reruns exactly the jobs whose scripts (trans
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 PACKAGE = "symrep"
@@ -44,7 +44,7 @@ def _imported_modules(src: Path, file: Path) -> set[str]:
     return {n for n in names if (n == PACKAGE or n.startswith(PACKAGE + ".")) and _module_file(src, n)}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _closure(src: Path, script: Path) -> tuple[Path, ...]:
     seen: set[Path] = set()
     pending = [script]

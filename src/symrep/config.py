@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -63,8 +64,9 @@ def needed_datasets(section: Any) -> set[str]:
     return found
 
 
-def check_datasets(needed: Iterable[str], data: dict[str, Any], raw_dir: str | Path,
-                   generated: Iterable[str] = ()) -> None:
+def check_datasets(
+    needed: Iterable[str], data: dict[str, Any], raw_dir: str | Path, generated: Iterable[str] = ()
+) -> None:
     """Every dataset an enabled experiment needs must be known; offline (`download: false`), each of
     its files must already be in `raw_dir` or in a mirror, or be `generated` by a rule (test fixtures).
     Raises one ConfigError listing all problems."""
@@ -79,7 +81,9 @@ def check_datasets(needed: Iterable[str], data: dict[str, Any], raw_dir: str | P
         for relpath in set(artifacts_of(name)) - generated:
             places = [Path(raw_dir) / relpath, *mirror_candidates(relpath, data["mirrors"])]
             if not any(p.is_file() for p in places):
-                problems.append(f"dataset '{name}': {relpath} is in none of "
-                                f"{', '.join(map(str, places))} and data.download is false")
+                problems.append(
+                    f"dataset '{name}': {relpath} is in none of "
+                    f"{', '.join(map(str, places))} and data.download is false"
+                )
     if problems:
         raise ConfigError("configuration names datasets that cannot be had:\n  - " + "\n  - ".join(problems))

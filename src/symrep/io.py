@@ -21,9 +21,14 @@ def fingerprint(settings: Any) -> str:
 
 def environment() -> dict[str, str]:
     """Versions that matter for reproducing a number."""
-    return {"python": platform.python_version(), "torch": torch.__version__,
-            "cuda": torch.version.cuda or "none", "device_name": torch.cuda.get_device_name(0)
-            if torch.cuda.is_available() else platform.processor() or platform.machine()}
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda or "none",
+        "device_name": torch.cuda.get_device_name(0)
+        if torch.cuda.is_available()
+        else platform.processor() or platform.machine(),
+    }
 
 
 def write_json(path: str | Path, data: Any) -> None:

@@ -11,13 +11,17 @@ import os
 import random
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger("symrep")
 
 
-def resolve_device(name: str = "auto") -> "torch.device":
+def resolve_device(name: str = "auto") -> torch.device:
     """'auto' picks CUDA when present, else the CPU; 'cuda' without a GPU is an error."""
     import torch
 
@@ -28,7 +32,7 @@ def resolve_device(name: str = "auto") -> "torch.device":
     return torch.device(name)
 
 
-def seed_everything(seed: int, deterministic: bool = False) -> "torch.Generator":
+def seed_everything(seed: int, deterministic: bool = False) -> torch.Generator:
     """Seed python, numpy and torch (CPU and CUDA); return a CPU generator for data order and augmentation.
 
     deterministic=True also makes torch refuse non-deterministic kernels (slower on GPU).
@@ -76,7 +80,7 @@ def configure_logging(stream=None) -> None:
 def rule_context(smk) -> Iterator[None]:
     """Set up a rule script: log to snakemake.log[0], use the rule's threads (in torch, if the script
     uses it), log any failure in full."""
-    log_file = open(smk.log[0], "w", buffering=1) if smk.log else None
+    log_file = open(smk.log[0], "w", buffering=1) if smk.log else None  # noqa: SIM115 (closed below)
     stdout, stderr = sys.stdout, sys.stderr
     if log_file:
         sys.stdout = sys.stderr = log_file

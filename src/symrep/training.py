@@ -13,9 +13,10 @@ import logging
 import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -119,8 +120,12 @@ class _State:
 
 
 def _rng_states(rng: torch.Generator) -> dict:
-    states = {"data": rng.get_state(), "torch": torch.get_rng_state(), "numpy": np.random.get_state(),
-              "python": random.getstate()}
+    states = {
+        "data": rng.get_state(),
+        "torch": torch.get_rng_state(),
+        "numpy": np.random.get_state(),
+        "python": random.getstate(),
+    }
     if torch.cuda.is_available():
         states["cuda"] = torch.cuda.get_rng_state_all()
     return states
@@ -141,9 +146,17 @@ def _check_finite(metrics: dict[str, float], epoch: int, phase: str) -> None:
         raise TrainingDivergedError(f"training diverged at epoch {epoch + 1} ({phase}): {bad}")
 
 
-def fit(task: TrainingTask, *, max_epochs: int, stopping: EarlyStopping | MeanPlateauStopping,
-        rng: torch.Generator, checkpoint: str | Path, fingerprint: str = "", select: str = "best",
-        on_epoch: Callable[[int, dict[str, float]], None] | None = None) -> FitResult:
+def fit(
+    task: TrainingTask,
+    *,
+    max_epochs: int,
+    stopping: EarlyStopping | MeanPlateauStopping,
+    rng: torch.Generator,
+    checkpoint: str | Path,
+    fingerprint: str = "",
+    select: str = "best",
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+) -> FitResult:
     """Train for up to `max_epochs`, resuming from `checkpoint` when it holds a run with the same
     `fingerprint` (a digest of everything that defines the run; a mismatch starts afresh).
 
@@ -191,17 +204,31 @@ def fit(task: TrainingTask, *, max_epochs: int, stopping: EarlyStopping | MeanPl
         if stopping.best_epoch(values) == epoch:
             state.best_model = copy.deepcopy(task.model.state_dict())
         stopped_early = stopping.should_stop(values)
-        log.info("epoch %d/%d  %s  (%.1f s)%s", epoch + 1, max_epochs,
-                 "  ".join(f"{k}={v:.4g}" for k, v in record.items() if k not in ("epoch", "seconds")),
-                 record["seconds"], "  early stop" if stopped_early else "")
+        log.info(
+            "epoch %d/%d  %s  (%.1f s)%s",
+            epoch + 1,
+            max_epochs,
+            "  ".join(f"{k}={v:.4g}" for k, v in record.items() if k not in ("epoch", "seconds")),
+            record["seconds"],
+            "  early stop" if stopped_early else "",
+        )
         if on_epoch:
             on_epoch(epoch, record)
         with atomic_path(checkpoint) as tmp:
-            torch.save({"fingerprint": fingerprint, "epochs_done": state.epochs_done, "history": state.history,
-                        "model": task.model.state_dict(), "optimizer": task.optimizer.state_dict(),
-                        "scheduler": task.scheduler.state_dict() if task.scheduler is not None else None,
-                        "best_model": state.best_model, "rng": _rng_states(rng),
-                        "task": task.state_dict() if hasattr(task, "state_dict") else None}, tmp)
+            torch.save(
+                {
+                    "fingerprint": fingerprint,
+                    "epochs_done": state.epochs_done,
+                    "history": state.history,
+                    "model": task.model.state_dict(),
+                    "optimizer": task.optimizer.state_dict(),
+                    "scheduler": task.scheduler.state_dict() if task.scheduler is not None else None,
+                    "best_model": state.best_model,
+                    "rng": _rng_states(rng),
+                    "task": task.state_dict() if hasattr(task, "state_dict") else None,
+                },
+                tmp,
+            )
 
     if not state.history:
         raise ValueError("max_epochs must be at least 1")

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 _MNIST_URLS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/")
 _FASHION_URLS = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",)
 _MEDMNIST_URL = "https://zenodo.org/records/10519652/files/{}.npz?download=1"
-_BAHIANITA_URL = "https://raw.githubusercontent.com/Omnibus-Type/Bahiana/{}/Bahianita/fonts/ttf/Bahianita-Regular.ttf"
+_BAHIANITA_URL = (
+    "https://raw.githubusercontent.com/Omnibus-Type/Bahiana/{}/Bahianita/fonts/ttf/Bahianita-Regular.ttf"
+)
 _PLEX_PATH = "@expo-google-fonts/ibm-plex-sans@0.4.1/500Medium_Italic/IBMPlexSans_500Medium_Italic.ttf"
 
 
@@ -23,7 +25,9 @@ class Artifact:
 
 
 def _idx_files(folder: str, bases: tuple[str, ...], md5s: dict[str, str]) -> list[Artifact]:
-    return [Artifact(f"{folder}/{name}", md5, tuple(base + name for base in bases)) for name, md5 in md5s.items()]
+    return [
+        Artifact(f"{folder}/{name}", md5, tuple(base + name for base in bases)) for name, md5 in md5s.items()
+    ]
 
 
 ARTIFACTS: dict[str, Artifact] = {
@@ -76,7 +80,12 @@ ARTIFACTS: dict[str, Artifact] = {
     ]
 }
 
-_IDX = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+_IDX = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
 
 #: dataset name -> the artifacts it is built from
 DATASETS: dict[str, tuple[str, ...]] = {

@@ -19,7 +19,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from symrep.actions import DIGIT_ROWS, LEFT_DIGIT, RIGHT_DIGIT, act_2d, hflip, rotate_and_back, rotate_then_rot90
+from symrep.actions import (
+    DIGIT_ROWS,
+    LEFT_DIGIT,
+    RIGHT_DIGIT,
+    act_2d,
+    hflip,
+    rotate_and_back,
+    rotate_then_rot90,
+)
 from symrep.groups import FiniteGroup, get_group
 
 MEAN, STD = 0.5 * 0.1307, 0.3081**0.5  # PSCNN's normalisation of the two-digit canvas
@@ -28,8 +36,9 @@ NOISES = ("rotate_and_back", "rotate_then_rot90", "none")
 C4_AUGMENTATIONS = {"paper": "rotate_and_back", "released": "rotate_then_rot90"}
 
 
-def sample_pairs(images: np.ndarray, labels: np.ndarray, per_class: int,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def sample_pairs(
+    images: np.ndarray, labels: np.ndarray, per_class: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """(100·per_class, 2, 28, 28) uint8 digit pairs and their labels 10·left + right, class by class."""
     by_digit = [np.flatnonzero(labels == d) for d in range(10)]
     missing = [d for d, idx in enumerate(by_digit) if len(idx) == 0]
@@ -75,7 +84,9 @@ def digit_noise(group: str, c4_augmentation: str = "paper") -> str:
     return "rotate_and_back"
 
 
-def act_digits(factor: FiniteGroup, g: torch.Tensor, x: torch.Tensor, theta: torch.Tensor, noise: str) -> torch.Tensor:
+def act_digits(
+    factor: FiniteGroup, g: torch.Tensor, x: torch.Tensor, theta: torch.Tensor, noise: str
+) -> torch.Tensor:
     """Element g[i] of C<n>/D<n> (n ≤ 4) on image x[i] (N, 1, 28, 28) with interpolation noise of angle θ[i]."""
     if noise == "none":
         return act_2d(factor, g, x)
@@ -114,8 +125,9 @@ class PairAugmentation:
 class DDMNISTPairs:
     """One split as a source of training pairs (x1 = g0·x, x2 = g·x1, g) and clean inputs, all on `device`."""
 
-    def __init__(self, digits: torch.Tensor, labels: torch.Tensor, augmentation: PairAugmentation,
-                 device: torch.device):
+    def __init__(
+        self, digits: torch.Tensor, labels: torch.Tensor, augmentation: PairAugmentation, device: torch.device
+    ):
         self.digits, self.labels, self.augmentation = digits.to(device), labels.to(device), augmentation
 
     def __len__(self) -> int:
@@ -127,8 +139,9 @@ class DDMNISTPairs:
     def clean(self, idx: torch.Tensor) -> torch.Tensor:
         return compose(self._float(idx))
 
-    def batch(self, idx: torch.Tensor, rng: torch.Generator, with_x2: bool
-              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+    def batch(
+        self, idx: torch.Tensor, rng: torch.Generator, with_x2: bool
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """x1 (each digit transformed by a random element, with noise), its labels and, if asked, x2 = g·x1
         and g."""
         aug, device = self.augmentation, self.digits.device

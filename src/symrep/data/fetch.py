@@ -6,12 +6,13 @@ behind and the error names the file, the expected checksum and every place tried
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import shutil
 import urllib.request
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from symrep.runtime import atomic_path
 
@@ -49,8 +50,15 @@ def _install(dest: Path, md5: str, write: Callable[[Path], None]) -> str:
     return got
 
 
-def fetch(relpath: str, md5: str, dest: str | Path, *, mirrors: Iterable[str | Path] = (),
-          urls: Iterable[str] = (), timeout: float = 60.0) -> str:
+def fetch(
+    relpath: str,
+    md5: str,
+    dest: str | Path,
+    *,
+    mirrors: Iterable[str | Path] = (),
+    urls: Iterable[str] = (),
+    timeout: float = 60.0,
+) -> str:
     """Copy or download `relpath` to `dest`, verified against `md5`; return a description of the source."""
     tried: list[str] = []
     for candidate in mirror_candidates(relpath, mirrors):
@@ -58,7 +66,7 @@ def fetch(relpath: str, md5: str, dest: str | Path, *, mirrors: Iterable[str | P
             tried.append(f"{candidate} (not found)")
             continue
         try:
-            _install(Path(dest), md5, lambda tmp: shutil.copyfile(candidate, tmp))
+            _install(Path(dest), md5, functools.partial(shutil.copyfile, candidate))
         except _Mismatch as bad:
             tried.append(f"{candidate} (checksum {bad}: corrupt or another version)")
             continue
@@ -66,7 +74,7 @@ def fetch(relpath: str, md5: str, dest: str | Path, *, mirrors: Iterable[str | P
         return f"mirror {candidate}"
     for url in urls:
         try:
-            _install(Path(dest), md5, lambda tmp: _download(url, tmp, timeout))
+            _install(Path(dest), md5, functools.partial(_download, url, timeout=timeout))
         except _Mismatch as bad:
             tried.append(f"{url} (checksum {bad})")
             continue

@@ -23,16 +23,31 @@ from symrep.data.fetch import md5sum
 from symrep.runtime import atomic_path
 
 #: (train, val, test) sizes of the MedMNIST stand-ins, and class counts as in medmnist.INFO
-MEDMNIST_FIXTURES = {"nodulemnist3d": (2, 2), "synapsemnist3d": (2, 2), "organmnist3d": (11, 1), "pathmnist": (9, 2)}
+MEDMNIST_FIXTURES = {
+    "nodulemnist3d": (2, 2),
+    "synapsemnist3d": (2, 2),
+    "organmnist3d": (11, 1),
+    "pathmnist": (9, 2),
+}
 TMNIST_FONTS = ("IBMPlexSans-MediumItalic", "Bahianita-Regular", "Roboto-Regular")
-_IDX = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
-        "t10k-labels-idx1-ubyte.gz")
+_IDX = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
 #: every file `write_fixtures` writes, relative to its root (mirror layout)
-FIXTURE_FILES = (*(f"{d}/{n}" for d in ("mnist", "fashion_mnist") for n in _IDX), "cifar10/cifar-10-python.tar.gz",
-                 *(f"medmnist/{flag}.npz" for flag in MEDMNIST_FIXTURES), "tmnist/TMNIST_Data.csv")
+FIXTURE_FILES = (
+    *(f"{d}/{n}" for d in ("mnist", "fashion_mnist") for n in _IDX),
+    "cifar10/cifar-10-python.tar.gz",
+    *(f"medmnist/{flag}.npz" for flag in MEDMNIST_FIXTURES),
+    "tmnist/TMNIST_Data.csv",
+)
 
 
-def class_images(rng: np.random.Generator, labels: np.ndarray, shape: tuple[int, ...], n_classes: int) -> np.ndarray:
+def class_images(
+    rng: np.random.Generator, labels: np.ndarray, shape: tuple[int, ...], n_classes: int
+) -> np.ndarray:
     """uint8 images: one smooth random template per class plus per-sample noise (learnable, not trivial)."""
     templates = rng.random((n_classes, *shape))
     for axis in range(len(shape)):  # smooth along every spatial axis
@@ -63,7 +78,10 @@ def write_idx_dataset(folder: Path, seed: int, n_train: int = 600, n_test: int =
     for prefix, n in (("train", n_train), ("t10k", n_test)):
         labels = np.arange(n) % 10
         rng.shuffle(labels)
-        _write(folder / f"{prefix}-images-idx3-ubyte.gz", _gzip_bytes(idx_bytes(class_images(rng, labels, (28, 28), 10))))
+        _write(
+            folder / f"{prefix}-images-idx3-ubyte.gz",
+            _gzip_bytes(idx_bytes(class_images(rng, labels, (28, 28), 10))),
+        )
         _write(folder / f"{prefix}-labels-idx1-ubyte.gz", _gzip_bytes(idx_bytes(labels.astype(np.uint8))))
 
 
@@ -74,8 +92,15 @@ def write_cifar10(path: Path, seed: int = 3, per_batch: int = 20, n_test: int = 
         for name, n in [(f"data_batch_{i}", per_batch) for i in range(1, 6)] + [("test_batch", n_test)]:
             labels = rng.integers(0, 10, n)
             images = class_images(rng, labels, (3, 32, 32), 10).reshape(n, -1)
-            payload = pickle.dumps({b"batch_label": name.encode(), b"labels": labels.tolist(), b"data": images,
-                                    b"filenames": [f"{name}_{i}.png".encode() for i in range(n)]}, protocol=2)
+            payload = pickle.dumps(
+                {
+                    b"batch_label": name.encode(),
+                    b"labels": labels.tolist(),
+                    b"data": images,
+                    b"filenames": [f"{name}_{i}.png".encode() for i in range(n)],
+                },
+                protocol=2,
+            )
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size, info.mtime, info.mode = len(payload), 0, 0o644
             tar.addfile(info, io.BytesIO(payload))
@@ -89,7 +114,9 @@ def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
         for key, array in arrays.items():
             member = io.BytesIO()
             np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
-            archive.writestr(zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0)), member.getvalue())
+            archive.writestr(
+                zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0)), member.getvalue()
+            )
     return buffer.getvalue()
 
 

@@ -13,8 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
-               0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_IDX_DTYPES = {
+    0x08: np.uint8,
+    0x09: np.int8,
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 
 
 def read_idx(path: str | Path) -> np.ndarray:
@@ -29,7 +35,9 @@ def read_idx(path: str | Path) -> np.ndarray:
     offset = 4 + 4 * ndim
     expected = offset + int(np.prod(shape)) * dtype.itemsize
     if len(raw) != expected:
-        raise ValueError(f"{path}: IDX header announces shape {shape} ({expected} bytes), file has {len(raw)}")
+        raise ValueError(
+            f"{path}: IDX header announces shape {shape} ({expected} bytes), file has {len(raw)}"
+        )
     return np.frombuffer(raw, dtype=dtype, offset=offset).reshape(shape).astype(dtype.newbyteorder("="))
 
 
@@ -61,7 +69,9 @@ def load_cifar10(archive: str | Path) -> dict[str, np.ndarray]:
         raise ValueError(f"{archive}: no data_batch_* / test_batch members; not a CIFAR-10 python archive")
 
     def stack(names):
-        images = np.concatenate([batches[n][b"data"] for n in names]).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+        images = (
+            np.concatenate([batches[n][b"data"] for n in names]).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+        )
         labels = np.concatenate([np.asarray(batches[n][b"labels"]) for n in names])
         return np.ascontiguousarray(images, dtype=np.uint8), labels.astype(np.int64)
 
@@ -82,7 +92,9 @@ def load_medmnist(npz: str | Path) -> dict[str, np.ndarray]:
             raise ValueError(f"{npz}: missing MedMNIST keys {missing} (has {data.files})")
         out = {k: data[k] for k in MEDMNIST_KEYS}
     for split in ("train", "val", "test"):
-        out[f"{split}_labels"] = out[f"{split}_labels"].reshape(len(out[f"{split}_labels"]), -1)[:, 0].astype(np.int64)
+        out[f"{split}_labels"] = (
+            out[f"{split}_labels"].reshape(len(out[f"{split}_labels"]), -1)[:, 0].astype(np.int64)
+        )
     return out
 
 

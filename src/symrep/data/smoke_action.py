@@ -54,5 +54,9 @@ def symmetry_errors(plumes: np.ndarray, action: str = "paper", centred: bool = F
     if centred:
         plumes, action = cell_centred(plumes), "paper"
     base = torch.from_numpy(np.ascontiguousarray(plumes[0]))
-    return np.stack([relative_difference(act(base, j, action).numpy(), plumes[target_plume(j, action)])
-                     for j in (1, 2, 3)])
+    return np.stack(
+        [
+            relative_difference(act(base, j, action).numpy(), plumes[target_plume(j, action)])
+            for j in (1, 2, 3)
+        ]
+    )

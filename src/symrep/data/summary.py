@@ -20,6 +20,9 @@ def summarize(name: str, files: list[str | Path]) -> dict:
         split = key.removesuffix("_images")
         labels = arrays[f"{split}_labels"]
         classes, counts = np.unique(labels, return_counts=True)
-        card["splits"][split] = {"images": list(arrays[key].shape), "dtype": str(arrays[key].dtype),
-                                 "classes": {int(c): int(n) for c, n in zip(classes, counts)}}
+        card["splits"][split] = {
+            "images": list(arrays[key].shape),
+            "dtype": str(arrays[key].dtype),
+            "classes": {int(c): int(n) for c, n in zip(classes, counts)},
+        }
     return card

@@ -60,7 +60,9 @@ def font_files(fonts: list[str], files: list[str | Path]) -> list[Path]:
     return [by_name[f] for f in fonts]
 
 
-def build_glyphs(fonts: list[str], *, files: list[str | Path] = (), csv: str | Path | None = None) -> np.ndarray:
+def build_glyphs(
+    fonts: list[str], *, files: list[str | Path] = (), csv: str | Path | None = None
+) -> np.ndarray:
     """Glyphs (len(fonts), 10, 28, 28) uint8 indexed by (font, digit): from the CSV when given,
     else rendered from the font `files`."""
     if csv is not None:
@@ -69,9 +71,8 @@ def build_glyphs(fonts: list[str], *, files: list[str | Path] = (), csv: str | P
 
 
 def save_glyphs(path: str | Path, glyphs: np.ndarray, fonts: list[str], source: str) -> None:
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            np.savez(f, glyphs=glyphs, fonts=np.array(fonts), source=np.array(source))
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, glyphs=glyphs, fonts=np.array(fonts), source=np.array(source))
 
 
 def load_glyphs(path: str | Path) -> tuple[np.ndarray, list[str]]:

@@ -34,8 +34,9 @@ class PairSource(Protocol):
 
     def clean(self, idx: torch.Tensor) -> torch.Tensor: ...
 
-    def batch(self, idx: torch.Tensor, rng: torch.Generator, with_x2: bool
-              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]: ...
+    def batch(
+        self, idx: torch.Tensor, rng: torch.Generator, with_x2: bool
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]: ...
 
 
 @dataclass
@@ -48,16 +49,18 @@ class EvalSet:
     g: torch.Tensor | None = None
 
     @classmethod
-    def transformed(cls, source: PairSource, rng: torch.Generator) -> "EvalSet":
+    def transformed(cls, source: PairSource, rng: torch.Generator) -> EvalSet:
         """One random draw of transformed pairs for every sample of `source`, in order."""
         parts = [source.batch(idx, rng, True) for idx in _chunks(len(source), source.labels.device)]
         x1, y1, x2, g = (torch.cat(p) for p in zip(*parts))
         return cls(x1, y1, x2, g)
 
     @classmethod
-    def clean(cls, source: PairSource) -> "EvalSet":
-        return cls(torch.cat([source.clean(idx) for idx in _chunks(len(source), source.labels.device)]),
-                   source.labels)
+    def clean(cls, source: PairSource) -> EvalSet:
+        return cls(
+            torch.cat([source.clean(idx) for idx in _chunks(len(source), source.labels.device)]),
+            source.labels,
+        )
 
 
 def _chunks(n: int, device: torch.device, size: int = EVAL_CHUNK) -> tuple[torch.Tensor, ...]:
@@ -80,11 +83,27 @@ class LossWeights:
 class PairedClassificationTask:
     """A `symrep.training.TrainingTask`. The model provides `features(x)` (latent) and `head(z)` (logits)."""
 
-    def __init__(self, model: nn.Module, *, train: PairSource, val: EvalSet, rho: torch.Tensor,
-                 weights: LossWeights, lr: float, batch_size: int, weight_decay: float = 0.0,
-                 label_action: torch.Tensor | None = None,
-                 mixed_precision: bool = False):
-        self.model, self.train, self.val, self.weights, self.batch_size = model, train, val, weights, batch_size
+    def __init__(
+        self,
+        model: nn.Module,
+        *,
+        train: PairSource,
+        val: EvalSet,
+        rho: torch.Tensor,
+        weights: LossWeights,
+        lr: float,
+        batch_size: int,
+        weight_decay: float = 0.0,
+        label_action: torch.Tensor | None = None,
+        mixed_precision: bool = False,
+    ):
+        self.model, self.train, self.val, self.weights, self.batch_size = (
+            model,
+            train,
+            val,
+            weights,
+            batch_size,
+        )
         self.rho = rho.to(train.labels.device)
         # (|G|, classes): the label of g·x given the label of x (None: labels are invariant); labels x2 = g·x1
         self.label_action = None if label_action is None else label_action.to(train.labels.device)
@@ -93,8 +112,9 @@ class PairedClassificationTask:
         self.optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
         self.scheduler = None
 
-    def loss(self, x1: torch.Tensor, y: torch.Tensor, x2: torch.Tensor | None,
-             g: torch.Tensor | None) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def loss(
+        self, x1: torch.Tensor, y: torch.Tensor, x2: torch.Tensor | None, g: torch.Tensor | None
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Total loss and its parts (detached) for one batch."""
         w = self.weights
         z1 = self.model.features(x1)

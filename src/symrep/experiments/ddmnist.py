@@ -43,8 +43,18 @@ def eval_generator(seed: int, split: str) -> torch.Generator:
     return torch.Generator().manual_seed(1000 * seed + _EVAL_STREAMS[split])
 
 
-def train_run(dataset: str | Path, settings: dict, seed: int, *, device: str, deterministic: bool,
-              checkpoint: str | Path, metrics: str | Path, history: str | Path, weights: str | Path) -> dict:
+def train_run(
+    dataset: str | Path,
+    settings: dict,
+    seed: int,
+    *,
+    device: str,
+    deterministic: bool,
+    checkpoint: str | Path,
+    metrics: str | Path,
+    history: str | Path,
+    weights: str | Path,
+) -> dict:
     """Train one model on one group's DDMNIST with one seed; write metrics, history and weights."""
     device = resolve_device(device)
     rng = seed_everything(seed, deterministic)
@@ -54,27 +64,61 @@ def train_run(dataset: str | Path, settings: dict, seed: int, *, device: str, de
     val = EvalSet.transformed(load_split(data, "val", augmentation, device), eval_generator(seed, "val"))
     model = DDMNISTCNN(latent_dim=settings["latent_dim"]).to(device, memory_format=CHANNELS_LAST)
     task = PairedClassificationTask(
-        model, train=load_split(data, "train", augmentation, device), val=val,
+        model,
+        train=load_split(data, "train", augmentation, device),
+        val=val,
         rho=latent_representation(augmentation.product, settings["latent_dim"]),
         weights=LossWeights(1.0, settings["shifted_task_weight"], settings["lambda"]),
-        lr=settings["lr"], batch_size=settings["batch_size"])
-    log.info("DDMNIST %s %s seed %d on %s: %d parameters, noise %s", settings["group"], settings["model"], seed,
-             device, parameter_count(model), noise)
-    result = fit(task, max_epochs=settings["max_epochs"],
-                 stopping=EarlyStopping("val_acc", mode="max", patience=settings["patience"]), rng=rng,
-                 checkpoint=checkpoint, fingerprint=fingerprint({**settings, "seed": seed, "data": data["meta"]}),
-                 select="best")
+        lr=settings["lr"],
+        batch_size=settings["batch_size"],
+    )
+    log.info(
+        "DDMNIST %s %s seed %d on %s: %d parameters, noise %s",
+        settings["group"],
+        settings["model"],
+        seed,
+        device,
+        parameter_count(model),
+        noise,
+    )
+    result = fit(
+        task,
+        max_epochs=settings["max_epochs"],
+        stopping=EarlyStopping("val_acc", mode="max", patience=settings["patience"]),
+        rng=rng,
+        checkpoint=checkpoint,
+        fingerprint=fingerprint({**settings, "seed": seed, "data": data["meta"]}),
+        select="best",
+    )
     test = load_split(data, "test", augmentation, device)
     plain = task.evaluate(EvalSet.clean(test))
     augmented = task.evaluate(EvalSet.transformed(test, eval_generator(seed, "test")))
-    out = {"group": settings["group"], "model": settings["model"], "seed": seed, "params": parameter_count(model),
-           "test_acc": plain["acc"], "test_loss": plain["loss"], "aug_test_acc": augmented["acc"],
-           "aug_test_loss": augmented["loss"], "aug_test_equivariance": augmented["equivariance"],
-           "best_epoch": result.best_epoch + 1, "epochs": len(result.history), "stopped_early": result.stopped_early,
-           "best_val_acc": result.best["val_acc"], "train_seconds": sum(h["seconds"] for h in result.history),
-           "noise": noise, "device": str(device), "settings": settings, "environment": environment()}
-    log.info("test accuracy %.4f (plain), %.4f (augmented) at best epoch %d", out["test_acc"],
-             out["aug_test_acc"], out["best_epoch"])
+    out = {
+        "group": settings["group"],
+        "model": settings["model"],
+        "seed": seed,
+        "params": parameter_count(model),
+        "test_acc": plain["acc"],
+        "test_loss": plain["loss"],
+        "aug_test_acc": augmented["acc"],
+        "aug_test_loss": augmented["loss"],
+        "aug_test_equivariance": augmented["equivariance"],
+        "best_epoch": result.best_epoch + 1,
+        "epochs": len(result.history),
+        "stopped_early": result.stopped_early,
+        "best_val_acc": result.best["val_acc"],
+        "train_seconds": sum(h["seconds"] for h in result.history),
+        "noise": noise,
+        "device": str(device),
+        "settings": settings,
+        "environment": environment(),
+    }
+    log.info(
+        "test accuracy %.4f (plain), %.4f (augmented) at best epoch %d",
+        out["test_acc"],
+        out["aug_test_acc"],
+        out["best_epoch"],
+    )
     write_csv(history, result.history)
     save_weights(weights, model, settings=settings, seed=seed)
     write_json(metrics, out)

@@ -14,8 +14,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from symrep.analysis import (algebra_loss, cyclic_eigen_counts, irrep_multiplicities, matrices_from_generators,
-                             relation_residuals)
+from symrep.analysis import (
+    algebra_loss,
+    cyclic_eigen_counts,
+    irrep_multiplicities,
+    matrices_from_generators,
+    relation_residuals,
+)
 from symrep.experiments.latent_data import batches
 from symrep.groups import get_group
 from symrep.losses import latent_equivariance_loss
@@ -48,8 +53,9 @@ def latent_actions(generators: list[torch.Tensor], n_powers: int) -> torch.Tenso
     return torch.stack(powers + list(generators[1:]))
 
 
-def algebra_penalty(spec: Spec, generators: list[torch.Tensor], lambda_algebra: float,
-                    lambda_commutation: float = 0.0) -> torch.Tensor:
+def algebra_penalty(
+    spec: Spec, generators: list[torch.Tensor], lambda_algebra: float, lambda_commutation: float = 0.0
+) -> torch.Tensor:
     """The algebra loss as trained (protocols §1). Cyclic C_n: λ_W · [MSE(W^n, I) + MSE(W^(n-1), W⁻¹)]
     (the second term is the paper's regulariser, W⁻¹ by a linear solve). D3: λ_W · ½ [MSE(W_r³, I)
     + MSE(W_s², I)] + λ_comm · MSE((W_s W_r)², I)."""
@@ -59,7 +65,9 @@ def algebra_penalty(spec: Spec, generators: list[torch.Tensor], lambda_algebra: 
         w = generators[0]
         eye = torch.eye(w.shape[0], dtype=w.dtype, device=w.device)
         inverse = torch.linalg.solve(w, eye)
-        return lambda_algebra * (residuals.sum() + F.mse_loss(torch.linalg.matrix_power(w, group.order - 1), inverse))
+        return lambda_algebra * (
+            residuals.sum() + F.mse_loss(torch.linalg.matrix_power(w, group.order - 1), inverse)
+        )
     return lambda_algebra * 0.5 * (residuals[0] + residuals[1]) + lambda_commutation * residuals[2]
 
 
@@ -71,8 +79,11 @@ def analyse(spec: Spec, generators: list[torch.Tensor]) -> dict:
     group = get_group(spec.group)
     gens = [g.detach().cpu().double() for g in generators]
     loss = algebra_loss(group, gens)
-    out = {"algebra_loss": loss, "algebra_relative": (gens[0].shape[0] * loss) ** 0.5,
-           "irreps": irrep_multiplicities(group, matrices_from_generators(group, gens))}
+    out = {
+        "algebra_loss": loss,
+        "algebra_relative": (gens[0].shape[0] * loss) ** 0.5,
+        "irreps": irrep_multiplicities(group, matrices_from_generators(group, gens)),
+    }
     if spec.eigen_names:
         out["eigen_counts"] = dict(zip(spec.eigen_names, cyclic_eigen_counts(gens[0], group.order)))
     return out
@@ -81,8 +92,16 @@ def analyse(spec: Spec, generators: list[torch.Tensor]) -> dict:
 class LatentTask:
     """A `symrep.training.TrainingTask` for one experiment: `sources` maps 'train'/'val' to pair sources."""
 
-    def __init__(self, spec: Spec, settings: dict, model: torch.nn.Module, sources: dict, *,
-                 trace_every: int, val_generator: torch.Generator):
+    def __init__(
+        self,
+        spec: Spec,
+        settings: dict,
+        model: torch.nn.Module,
+        sources: dict,
+        *,
+        trace_every: int,
+        val_generator: torch.Generator,
+    ):
         self.spec, self.settings, self.model, self.sources = spec, settings, model, sources
         self.optimizer = torch.optim.Adam(model.parameters(), lr=settings["lr"])
         self.scheduler = None
@@ -96,7 +115,11 @@ class LatentTask:
         return {"lambda_algebra": self.lambda_algebra, "step": self.step, "trace": list(self.trace)}
 
     def load_state_dict(self, state: dict) -> None:
-        self.lambda_algebra, self.step, self.trace = state["lambda_algebra"], state["step"], list(state["trace"])
+        self.lambda_algebra, self.step, self.trace = (
+            state["lambda_algebra"],
+            state["step"],
+            list(state["trace"]),
+        )
 
     def losses(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         net, gens = self.model.net, self.model.generators()
@@ -109,12 +132,20 @@ class LatentTask:
         task = task_loss(out1, targets[0])
         if self.spec.task_on_x2:
             task = 0.5 * task + 0.5 * task_loss(net.head(z2), targets[1])
-        out = {"task": task, "decoder": task_loss(net.head(moved), targets[1]),
-               "latent": latent_equivariance_loss(z1, z2, actions, batch["action"]),
-               "algebra": algebra_penalty(self.spec, gens, self.lambda_algebra,
-                                          self.settings.get("lambda_commutation", 0.0))}
-        out["loss"] = (out["task"] + self.settings["lambda_decoder"] * out["decoder"]
-                       + self.settings["lambda_latent"] * out["latent"] + out["algebra"])
+        out = {
+            "task": task,
+            "decoder": task_loss(net.head(moved), targets[1]),
+            "latent": latent_equivariance_loss(z1, z2, actions, batch["action"]),
+            "algebra": algebra_penalty(
+                self.spec, gens, self.lambda_algebra, self.settings.get("lambda_commutation", 0.0)
+            ),
+        }
+        out["loss"] = (
+            out["task"]
+            + self.settings["lambda_decoder"] * out["decoder"]
+            + self.settings["lambda_latent"] * out["latent"]
+            + out["algebra"]
+        )
         if not self.spec.autoencoder:
             out["accuracy"] = (out1.argmax(1) == batch["y"]).float().mean()
         return out
@@ -139,13 +170,17 @@ class LatentTask:
                 totals[k] = totals.get(k, 0.0) + v.item() * len(idx)
         if self.settings.get("adaptive_lambda_algebra"):
             self._adapt_lambda(epoch)
-        return {f"train_{k}": v / len(source) for k, v in totals.items()} | {"lambda_algebra": self.lambda_algebra}
+        return {f"train_{k}": v / len(source) for k, v in totals.items()} | {
+            "lambda_algebra": self.lambda_algebra
+        }
 
     def _adapt_lambda(self, epoch: int) -> None:
         """The released CIFAR code's schedule: λ_W × 1.1 while ‖W⁴ - I‖_F > 0.5 (after the first
         epoch), × 0.9 (not below its initial value) once it is < 0.2."""
         w = self.model.generators()[0].detach()
-        gap = float(torch.linalg.matrix_norm(torch.linalg.matrix_power(w, 4) - torch.eye(w.shape[0], device=w.device)))
+        gap = float(
+            torch.linalg.matrix_norm(torch.linalg.matrix_power(w, 4) - torch.eye(w.shape[0], device=w.device))
+        )
         if epoch >= 1 and gap > 0.5:
             self.lambda_algebra *= 1.1
         elif gap < 0.2:

@@ -20,7 +20,9 @@ def _uniform(n: int, low: float, high: float, gen: torch.Generator) -> torch.Ten
     return low + (high - low) * torch.rand(n, generator=gen)
 
 
-def rotate_scale(x: torch.Tensor, degrees: torch.Tensor, scale: torch.Tensor, mode: str = "nearest") -> torch.Tensor:
+def rotate_scale(
+    x: torch.Tensor, degrees: torch.Tensor, scale: torch.Tensor, mode: str = "nearest"
+) -> torch.Tensor:
     """Rotate (B, C, H, W) images counter-clockwise by `degrees` and scale them by `scale` about the
     centre, per sample, zero fill (the released code's `TF.affine` with nearest interpolation)."""
     t = torch.deg2rad(degrees.to(x))
@@ -36,8 +38,14 @@ class TMNISTPairs:
 
     n_powers = 1  # the one action: the swap
 
-    def __init__(self, glyphs: torch.Tensor, size: int, digits: list[int], max_rotation: float,
-                 scale_range: tuple[float, float]):
+    def __init__(
+        self,
+        glyphs: torch.Tensor,
+        size: int,
+        digits: list[int],
+        max_rotation: float,
+        scale_range: tuple[float, float],
+    ):
         if glyphs.shape[0] != 2:
             raise ValueError(f"font swap needs exactly two fonts, got {glyphs.shape[0]}")
         self.glyphs = glyphs.float() / 255  # (2, 10, 28, 28)
@@ -49,10 +57,12 @@ class TMNISTPairs:
 
     def plan(self, gen: torch.Generator) -> dict[str, torch.Tensor]:
         n = self.size
-        return {"digit": self.digits[torch.randint(len(self.digits), (n,), generator=gen)],
-                "font": torch.randint(2, (n,), generator=gen),
-                "angle": _uniform(n, -self.max_rotation, self.max_rotation, gen),
-                "scale": _uniform(n, *self.scale_range, gen)}
+        return {
+            "digit": self.digits[torch.randint(len(self.digits), (n,), generator=gen)],
+            "font": torch.randint(2, (n,), generator=gen),
+            "angle": _uniform(n, -self.max_rotation, self.max_rotation, gen),
+            "scale": _uniform(n, *self.scale_range, gen),
+        }
 
     def make(self, p: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         dev = self.glyphs.device
@@ -81,10 +91,13 @@ class MNISTD3Pairs:
 
     def plan(self, gen: torch.Generator) -> dict[str, torch.Tensor]:
         n = len(self.images)
-        return {"index": torch.arange(n), "flip": torch.rand(n, generator=gen) < 0.5,
-                "angle": _uniform(n, 0.0, 360.0, gen) if self.rotate_x1 else torch.zeros(n),
-                "reflect": torch.rand(n, generator=gen) < 0.5,
-                "power": torch.randint(1, self.n_powers + 1, (n,), generator=gen)}
+        return {
+            "index": torch.arange(n),
+            "flip": torch.rand(n, generator=gen) < 0.5,
+            "angle": _uniform(n, 0.0, 360.0, gen) if self.rotate_x1 else torch.zeros(n),
+            "reflect": torch.rand(n, generator=gen) < 0.5,
+            "power": torch.randint(1, self.n_powers + 1, (n,), generator=gen),
+        }
 
     def make(self, p: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         dev = self.images.device
@@ -114,21 +127,30 @@ class CifarC4Pairs:
 
     def plan(self, gen: torch.Generator) -> dict[str, torch.Tensor]:
         n = len(self.images)
-        return {"index": torch.arange(n), "start": torch.randint(4, (n,), generator=gen),
-                "power": torch.randint(1, 4, (n,), generator=gen)}
+        return {
+            "index": torch.arange(n),
+            "start": torch.randint(4, (n,), generator=gen),
+            "power": torch.randint(1, 4, (n,), generator=gen),
+        }
 
     def make(self, p: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         dev = self.images.device
         index, start, power = (p[k].to(dev) for k in ("index", "start", "power"))
         image = self.images[index]
-        return {"x1": rot90(image, start), "x2": rot90(image, (start + power) % 4), "action": power - 1,
-                "y": self.labels[index]}
+        return {
+            "x1": rot90(image, start),
+            "x2": rot90(image, (start + power) % 4),
+            "action": power - 1,
+            "y": self.labels[index],
+        }
 
 
 def split_indices(n: int, sizes: tuple[int, ...], gen: torch.Generator) -> list[torch.Tensor]:
     """Disjoint random index sets of the given sizes drawn from range(n) (a seeded random_split)."""
     if sum(sizes) > n:
-        raise ValueError(f"requested {' + '.join(map(str, sizes))} = {sum(sizes)} samples from a split of {n}")
+        raise ValueError(
+            f"requested {' + '.join(map(str, sizes))} = {sum(sizes)} samples from a split of {n}"
+        )
     perm = torch.randperm(n, generator=gen)
     bounds = [0, *itertools.accumulate(sizes)]
     return [perm[a:b] for a, b in zip(bounds, bounds[1:])]

@@ -45,8 +45,16 @@ def mirrors_left_right(g: int) -> bool:
 class VolumePairs:
     """One split as a `PairSource` on `device`: volumes uint8 (N, 28, 28, 28) → normalised (B, 1, 28, 28, 28)."""
 
-    def __init__(self, volumes: np.ndarray, labels: np.ndarray, device: torch.device, *, augment: bool,
-                 convention: str, organ_label_remap: bool):
+    def __init__(
+        self,
+        volumes: np.ndarray,
+        labels: np.ndarray,
+        device: torch.device,
+        *,
+        augment: bool,
+        convention: str,
+        organ_label_remap: bool,
+    ):
         self.volumes = torch.as_tensor(volumes).to(device)
         self.labels = torch.as_tensor(labels, dtype=torch.long).to(device)
         self.augment, self.convention = augment, convention
@@ -58,7 +66,9 @@ class VolumePairs:
                 if a < len(swap):
                     swap[a] = b
             mirrors = torch.tensor([mirrors_left_right(g) for g in range(CUBE.order)])
-            self.label_table = torch.where(mirrors[:, None], swap[None, :], torch.arange(len(swap))).to(device)
+            self.label_table = torch.where(mirrors[:, None], swap[None, :], torch.arange(len(swap))).to(
+                device
+            )
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -103,8 +113,19 @@ def medmnist_scores(model: torch.nn.Module, data: EvalSet, flag: str, batch_size
     return {"acc": float(getACC(y, scores, task)), "auc": float(getAUC(y, scores, task))}
 
 
-def train_run(npz: str | Path, flag: str, settings: dict, seed: int, *, device: str, deterministic: bool,
-              checkpoint: str | Path, metrics: str | Path, history: str | Path, weights: str | Path) -> dict:
+def train_run(
+    npz: str | Path,
+    flag: str,
+    settings: dict,
+    seed: int,
+    *,
+    device: str,
+    deterministic: bool,
+    checkpoint: str | Path,
+    metrics: str | Path,
+    history: str | Path,
+    weights: str | Path,
+) -> dict:
     """Train one model on one MedMNIST3D dataset with one seed; write metrics, history and weights."""
     device = resolve_device(device)
     rng = seed_everything(seed, deterministic)
@@ -112,35 +133,76 @@ def train_run(npz: str | Path, flag: str, settings: dict, seed: int, *, device: 
     n_classes = len(INFO[flag]["label"])
 
     def split(name: str, augment: bool) -> VolumePairs:
-        return VolumePairs(arrays[f"{name}_images"], arrays[f"{name}_labels"], device, augment=augment,
-                           convention=settings["convention"], organ_label_remap=settings["organ_label_remap"])
+        return VolumePairs(
+            arrays[f"{name}_images"],
+            arrays[f"{name}_labels"],
+            device,
+            augment=augment,
+            convention=settings["convention"],
+            organ_label_remap=settings["organ_label_remap"],
+        )
 
     augment = AUGMENTED[settings["model"]]
     val = EvalSet.transformed(split("val", augment), eval_generator(seed, "val"))
     model = CubeResNet3D(n_classes, settings["channels"]).to(device)
     train = split("train", augment)
     task = PairedClassificationTask(
-        model, train=train, val=val, rho=latent_representation(CUBE, model.latent_dim),
-        weights=LossWeights(*settings["task_weights"], settings["lambda"]), lr=settings["lr"],
-        batch_size=settings["batch_size"], label_action=train.label_action(),
-        mixed_precision=settings["mixed_precision"])
-    log.info("MedMNIST3D %s %s seed %d on %s: %d parameters", flag, settings["model"], seed, device,
-             parameter_count(model))
-    result = fit(task, max_epochs=settings["max_epochs"],
-                 stopping=EarlyStopping("val_acc", mode="max", patience=settings["patience"]), rng=rng,
-                 checkpoint=checkpoint, fingerprint=fingerprint({**settings, "flag": flag, "seed": seed}),
-                 select="best")
+        model,
+        train=train,
+        val=val,
+        rho=latent_representation(CUBE, model.latent_dim),
+        weights=LossWeights(*settings["task_weights"], settings["lambda"]),
+        lr=settings["lr"],
+        batch_size=settings["batch_size"],
+        label_action=train.label_action(),
+        mixed_precision=settings["mixed_precision"],
+    )
+    log.info(
+        "MedMNIST3D %s %s seed %d on %s: %d parameters",
+        flag,
+        settings["model"],
+        seed,
+        device,
+        parameter_count(model),
+    )
+    result = fit(
+        task,
+        max_epochs=settings["max_epochs"],
+        stopping=EarlyStopping("val_acc", mode="max", patience=settings["patience"]),
+        rng=rng,
+        checkpoint=checkpoint,
+        fingerprint=fingerprint({**settings, "flag": flag, "seed": seed}),
+        select="best",
+    )
     clean_test = EvalSet.clean(split("test", False))
     test = medmnist_scores(model, clean_test, flag, settings["eval_batch_size"])
     turned = task.evaluate(EvalSet.transformed(split("test", True), eval_generator(seed, "test")))
-    out = {"dataset": flag, "model": settings["model"], "seed": seed, "params": parameter_count(model),
-           "test_acc": test["acc"], "test_auc": test["auc"], "rotated_test_acc": turned["acc"],
-           "rotated_test_equivariance": turned["equivariance"], "best_epoch": result.best_epoch + 1,
-           "epochs": len(result.history), "stopped_early": result.stopped_early, "best_val_acc": result.best["val_acc"],
-           "train_seconds": sum(h["seconds"] for h in result.history), "resumed_from": result.resumed_from,
-           "device": str(device), "settings": settings, "environment": environment()}
-    log.info("test accuracy %.4f, AUC %.4f (un-rotated); %.4f on rotated volumes; best epoch %d", out["test_acc"],
-             out["test_auc"], out["rotated_test_acc"], out["best_epoch"])
+    out = {
+        "dataset": flag,
+        "model": settings["model"],
+        "seed": seed,
+        "params": parameter_count(model),
+        "test_acc": test["acc"],
+        "test_auc": test["auc"],
+        "rotated_test_acc": turned["acc"],
+        "rotated_test_equivariance": turned["equivariance"],
+        "best_epoch": result.best_epoch + 1,
+        "epochs": len(result.history),
+        "stopped_early": result.stopped_early,
+        "best_val_acc": result.best["val_acc"],
+        "train_seconds": sum(h["seconds"] for h in result.history),
+        "resumed_from": result.resumed_from,
+        "device": str(device),
+        "settings": settings,
+        "environment": environment(),
+    }
+    log.info(
+        "test accuracy %.4f, AUC %.4f (un-rotated); %.4f on rotated volumes; best epoch %d",
+        out["test_acc"],
+        out["test_auc"],
+        out["rotated_test_acc"],
+        out["best_epoch"],
+    )
     write_csv(history, result.history)
     save_weights(weights, model, settings=settings, seed=seed)
     write_json(metrics, out)

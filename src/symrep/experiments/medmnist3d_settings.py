@@ -5,16 +5,25 @@ from __future__ import annotations
 from symrep.config import ConfigError
 from symrep.groups import get_group
 
-RUN_KEYS = ("channels", "batch_size", "eval_batch_size", "max_epochs", "patience", "convention",
-            "mixed_precision")
+RUN_KEYS = (
+    "channels",
+    "batch_size",
+    "eval_batch_size",
+    "max_epochs",
+    "patience",
+    "convention",
+    "mixed_precision",
+)
 
 
 def check_section(section: dict) -> None:
     """The 8c-dim latent must hold a whole number of copies of the cube group's regular representation."""
     order, latent = get_group("O").order, 8 * section["channels"]
     if latent % order:
-        raise ConfigError(f"experiments.medmnist3d.channels: the latent 8c = {latent} is not a multiple of "
-                          f"|O| = {order} (c = 6 gives two regular copies, as the paper)")
+        raise ConfigError(
+            f"experiments.medmnist3d.channels: the latent 8c = {latent} is not a multiple of "
+            f"|O| = {order} (c = 6 gives two regular copies, as the paper)"
+        )
     missing = [d for d in section["datasets"] if d not in section["hyperparameters"]]
     if missing:
         raise ConfigError(f"experiments.medmnist3d.hyperparameters: no lr/lambda for {missing}")
@@ -29,7 +38,11 @@ def run_settings(section: dict, dataset: str, model: str) -> dict:
     """Everything that defines one (dataset, model) run and nothing else: a config change reruns exactly
     the runs it affects (λ only Ours', organ_label_remap only Organ3D's augmented runs)."""
     hyper = section["hyperparameters"][dataset]
-    return {"model": model, "lr": hyper["lr"], "lambda": hyper["lambda"] if model == "ours" else 0.0,
-            "task_weights": list(TASK_WEIGHTS[model]),
-            "organ_label_remap": section["organ_label_remap"] and dataset == "organmnist3d" and model != "cnn",
-            **{key: section[key] for key in RUN_KEYS}}
+    return {
+        "model": model,
+        "lr": hyper["lr"],
+        "lambda": hyper["lambda"] if model == "ours" else 0.0,
+        "task_weights": list(TASK_WEIGHTS[model]),
+        "organ_label_remap": section["organ_label_remap"] and dataset == "organmnist3d" and model != "cnn",
+        **{key: section[key] for key in RUN_KEYS},
+    }

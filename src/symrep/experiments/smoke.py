@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from symrep.data.smoke_action import act
 from symrep.representations import spatial_channel_action
 
+
 @dataclass
 class Windows:
     """Windows into resident simulations data (S, T, 2, R, R): window i = simulation sims[i] from starts[i]."""
@@ -27,18 +28,23 @@ class Windows:
     offset: int
 
     @classmethod
-    def grid(cls, data: torch.Tensor, first_stop_step, *, input_frames: int, offset: int,
-             target_frames: int) -> "Windows":
+    def grid(
+        cls, data: torch.Tensor, first_stop_step, *, input_frames: int, offset: int, target_frames: int
+    ) -> Windows:
         """Every simulation of `data` at starts range(*first_stop_step), checked to fit in its frames."""
         starts = torch.arange(*first_stop_step)
         if len(starts) == 0:
             raise ValueError(f"window range {list(first_stop_step)} holds no window")
         last = int(starts[-1]) + offset + input_frames + target_frames
         if last > data.shape[1]:
-            raise ValueError(f"window range {list(first_stop_step)} with {target_frames} target frames needs "
-                             f"{last} frames per simulation, the data has {data.shape[1]}")
+            raise ValueError(
+                f"window range {list(first_stop_step)} with {target_frames} target frames needs "
+                f"{last} frames per simulation, the data has {data.shape[1]}"
+            )
         sims = torch.arange(data.shape[0]).repeat_interleave(len(starts))
-        return cls(data, sims.to(data.device), starts.repeat(data.shape[0]).to(data.device), input_frames, offset)
+        return cls(
+            data, sims.to(data.device), starts.repeat(data.shape[0]).to(data.device), input_frames, offset
+        )
 
     def __len__(self) -> int:
         return len(self.sims)
@@ -46,7 +52,11 @@ class Windows:
     def batch(self, index: torch.Tensor, target_frames: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Inputs (B, 2·input_frames, R, R) and targets (B, target_frames, 2, R, R) of windows `index`."""
         index = index.to(self.sims.device)
-        t = self.starts[index, None] + self.offset + torch.arange(self.input_frames + target_frames, device=index.device)
+        t = (
+            self.starts[index, None]
+            + self.offset
+            + torch.arange(self.input_frames + target_frames, device=index.device)
+        )
         frames = self.data[self.sims[index, None], t]
         x = frames[:, : self.input_frames].flatten(1, 2)
         return x, frames[:, self.input_frames :]
@@ -76,13 +86,29 @@ def rollout_rmse(model, windows: Windows, steps: int, batch_size: int) -> float:
 class SmokeTask:
     """One SMOKE training run for `fit`: Adam with weight decay, per-epoch exponential learning-rate decay."""
 
-    def __init__(self, model, train: Windows, valid: Windows, *, loss: str, lam: float, lr: float,
-                 lr_decay: float, weight_decay: float, batch_size: int, train_steps: int, valid_steps: int,
-                 action: str, bf16: bool):
+    def __init__(
+        self,
+        model,
+        train: Windows,
+        valid: Windows,
+        *,
+        loss: str,
+        lam: float,
+        lr: float,
+        lr_decay: float,
+        weight_decay: float,
+        batch_size: int,
+        train_steps: int,
+        valid_steps: int,
+        action: str,
+        bf16: bool,
+    ):
         if loss not in ("plain", "augmented"):
             raise ValueError(f"unknown SMOKE loss {loss!r}")
         self.model, self.train, self.valid, self.loss, self.lam = model, train, valid, loss, lam
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.999), weight_decay=weight_decay)
+        self.optimizer = torch.optim.Adam(
+            model.parameters(), lr=lr, betas=(0.9, 0.999), weight_decay=weight_decay
+        )
         self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimizer, step_size=1, gamma=lr_decay)
         self.batch_size, self.train_steps, self.valid_steps = batch_size, train_steps, valid_steps
         self.action, self.bf16 = action, bf16
@@ -97,7 +123,9 @@ class SmokeTask:
         """(prediction loss, latent equivariance loss) of one batch; k: per-sample quarter turns."""
         if self.loss == "plain":
             pred = rollout(self.model, x, y.shape[1]).float()
-            return sum(F.mse_loss(pred[:, t], y[:, t]) for t in range(y.shape[1])), torch.zeros((), device=x.device)
+            return sum(F.mse_loss(pred[:, t], y[:, t]) for t in range(y.shape[1])), torch.zeros(
+                (), device=x.device
+            )
         x_rot, y1_rot = act(x, k, self.action), act(y[:, 0], k, self.action)
         want_latent = self.lam > 0
         out, z = self._first_step(x, want_latent)
@@ -131,8 +159,11 @@ class SmokeTask:
             equi_sum += equi.detach()
         lr = self.scheduler.get_last_lr()[0]
         self.scheduler.step()
-        return {"train_rmse": float((pred_sum / len(batches)).sqrt()),
-                "equivariance_loss": float(equi_sum / len(batches)), "lr": lr}
+        return {
+            "train_rmse": float((pred_sum / len(batches)).sqrt()),
+            "equivariance_loss": float(equi_sum / len(batches)),
+            "lr": lr,
+        }
 
     def validate(self, epoch: int) -> dict[str, float]:
         return {"val_rmse": rollout_rmse(self.model, self.valid, self.valid_steps, self.batch_size)}

@@ -11,8 +11,9 @@ from torch import nn
 
 
 def _block(c_in: int, c_out: int, kernel: int, stride: int = 1, padding: int = 0) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding), nn.BatchNorm2d(c_out),
-                         nn.ELU())
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding), nn.BatchNorm2d(c_out), nn.ELU()
+    )
 
 
 class DDMNISTCNN(nn.Module):
@@ -37,7 +38,9 @@ class DDMNISTCNN(nn.Module):
             nn.Conv2d(6 * c, latent_dim, 1),
             nn.Flatten(),
         )
-        self.classifier = nn.Sequential(nn.BatchNorm1d(latent_dim), nn.ELU(), nn.Linear(latent_dim, n_classes))
+        self.classifier = nn.Sequential(
+            nn.BatchNorm1d(latent_dim), nn.ELU(), nn.Linear(latent_dim, n_classes)
+        )
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 1, 56, 56) images → (B, latent_dim) latents."""

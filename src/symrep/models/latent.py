@@ -17,12 +17,25 @@ class ConvAutoencoder(nn.Module):
         super().__init__()
         d, h, w = latent_dim, latent_dim // 2, 2 * latent_dim
         self.encoder = nn.Sequential(
-            nn.Conv2d(1, h, 3, stride=2, padding=1), nn.ReLU(), nn.Conv2d(h, d, 3, stride=2, padding=1), nn.ReLU(),
-            nn.Conv2d(d, w, 7), nn.ReLU(), nn.Flatten(), nn.Linear(w, d))
+            nn.Conv2d(1, h, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(h, d, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(d, w, 7),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(w, d),
+        )
         self.decoder = nn.Sequential(
-            nn.Linear(d, w), nn.Unflatten(1, (w, 1, 1)), nn.ConvTranspose2d(w, d, 7), nn.ReLU(),
-            nn.ConvTranspose2d(d, h, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
-            nn.ConvTranspose2d(h, 1, 3, stride=2, padding=1, output_padding=1), nn.Sigmoid())
+            nn.Linear(d, w),
+            nn.Unflatten(1, (w, 1, 1)),
+            nn.ConvTranspose2d(w, d, 7),
+            nn.ReLU(),
+            nn.ConvTranspose2d(d, h, 3, stride=2, padding=1, output_padding=1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(h, 1, 3, stride=2, padding=1, output_padding=1),
+            nn.Sigmoid(),
+        )
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
@@ -67,9 +80,19 @@ class CifarClassifier(nn.Module):
             raise ValueError(f"head must be 'linear' or 'softmax', not {head!r}")
         c2 = 2 * c_hid
         self.encoder = nn.Sequential(
-            nn.Conv2d(3, c_hid, 3, padding=1, stride=2), nn.GELU(), nn.Conv2d(c_hid, c_hid, 3, padding=1), nn.GELU(),
-            nn.Conv2d(c_hid, c2, 3, padding=1, stride=2), nn.GELU(), nn.Conv2d(c2, c2, 3, padding=1), nn.GELU(),
-            nn.Conv2d(c2, c2, 3, padding=1, stride=2), nn.GELU(), nn.Flatten(), nn.Linear(c2 * 16, latent_dim))
+            nn.Conv2d(3, c_hid, 3, padding=1, stride=2),
+            nn.GELU(),
+            nn.Conv2d(c_hid, c_hid, 3, padding=1),
+            nn.GELU(),
+            nn.Conv2d(c_hid, c2, 3, padding=1, stride=2),
+            nn.GELU(),
+            nn.Conv2d(c2, c2, 3, padding=1),
+            nn.GELU(),
+            nn.Conv2d(c2, c2, 3, padding=1, stride=2),
+            nn.GELU(),
+            nn.Flatten(),
+            nn.Linear(c2 * 16, latent_dim),
+        )
         linear = nn.Linear(latent_dim, classes, bias=head == "linear")
         self.classifier = linear if head == "linear" else nn.Sequential(linear, nn.Softmax(dim=1))
 
@@ -86,8 +109,11 @@ class LearnedGenerators(nn.Module):
 
     def __init__(self, n_generators: int, dim: int, init: str):
         super().__init__()
-        makers = {"uniform": lambda: torch.rand(dim, dim), "normal": lambda: torch.randn(dim, dim),
-                  "orthogonal": lambda: nn.init.orthogonal_(torch.empty(dim, dim)) + 0.3 * torch.randn(dim, dim)}
+        makers = {
+            "uniform": lambda: torch.rand(dim, dim),
+            "normal": lambda: torch.randn(dim, dim),
+            "orthogonal": lambda: nn.init.orthogonal_(torch.empty(dim, dim)) + 0.3 * torch.randn(dim, dim),
+        }
         if init not in makers:
             raise ValueError(f"unknown initialisation {init!r}; known: {sorted(makers)}")
         self.matrices = nn.ParameterList([nn.Parameter(makers[init]()) for _ in range(n_generators)])
@@ -96,7 +122,11 @@ class LearnedGenerators(nn.Module):
         return list(self.matrices)
 
 
-NETWORKS = {"conv_autoencoder": ConvAutoencoder, "mlp_autoencoder": MLPAutoencoder, "cifar_classifier": CifarClassifier}
+NETWORKS = {
+    "conv_autoencoder": ConvAutoencoder,
+    "mlp_autoencoder": MLPAutoencoder,
+    "cifar_classifier": CifarClassifier,
+}
 
 
 class LatentActionModel(nn.Module):

@@ -12,8 +12,9 @@ from torch import nn
 
 
 def _conv(c_in: int, c_out: int, kernel: int, stride: int = 1, padding: int = 0) -> nn.Sequential:
-    return nn.Sequential(nn.Conv3d(c_in, c_out, kernel, stride=stride, padding=padding), nn.BatchNorm3d(c_out),
-                         nn.ELU())
+    return nn.Sequential(
+        nn.Conv3d(c_in, c_out, kernel, stride=stride, padding=padding), nn.BatchNorm3d(c_out), nn.ELU()
+    )
 
 
 class Residual(nn.Module):
@@ -34,15 +35,25 @@ class CubeResNet3D(nn.Module):
         self.latent_dim = 8 * c
         self.resize = nn.Upsample(size=(29, 29, 29))
         self.body = nn.Sequential(
-            Residual(nn.Sequential(_conv(1, c, 7, padding=2), _conv(c, 2 * c, 5, padding=2)),
-                     nn.Conv3d(1, 2 * c, 7, padding=2)),
+            Residual(
+                nn.Sequential(_conv(1, c, 7, padding=2), _conv(c, 2 * c, 5, padding=2)),
+                nn.Conv3d(1, 2 * c, 7, padding=2),
+            ),
             nn.AvgPool3d(5, stride=2, padding=1),
-            Residual(nn.Sequential(_conv(2 * c, 4 * c, 3, stride=2, padding=1), nn.AvgPool3d(5, stride=2, padding=1),
-                                   _conv(4 * c, 6 * c, 3, stride=2, padding=2)),
-                     nn.Sequential(nn.AvgPool3d(5, stride=2), nn.Conv3d(2 * c, 6 * c, 3))),
-            Residual(nn.Sequential(_conv(6 * c, 6 * c, 3, padding=1), nn.AvgPool3d(3, stride=1),
-                                   nn.Conv3d(6 * c, 8 * c, 1)),
-                     nn.Conv3d(6 * c, 8 * c, 3)),
+            Residual(
+                nn.Sequential(
+                    _conv(2 * c, 4 * c, 3, stride=2, padding=1),
+                    nn.AvgPool3d(5, stride=2, padding=1),
+                    _conv(4 * c, 6 * c, 3, stride=2, padding=2),
+                ),
+                nn.Sequential(nn.AvgPool3d(5, stride=2), nn.Conv3d(2 * c, 6 * c, 3)),
+            ),
+            Residual(
+                nn.Sequential(
+                    _conv(6 * c, 6 * c, 3, padding=1), nn.AvgPool3d(3, stride=1), nn.Conv3d(6 * c, 8 * c, 1)
+                ),
+                nn.Conv3d(6 * c, 8 * c, 3),
+            ),
         )
         self.classifier = nn.Sequential(nn.BatchNorm1d(8 * c), nn.ELU(), nn.Linear(8 * c, n_classes))
 

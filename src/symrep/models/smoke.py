@@ -10,7 +10,9 @@ from torch import nn
 
 
 def conv_block(c_in: int, c_out: int, kernel: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(c_in, c_out, kernel, padding=(kernel - 1) // 2), nn.BatchNorm2d(c_out), nn.ReLU())
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, kernel, padding=(kernel - 1) // 2), nn.BatchNorm2d(c_out), nn.ReLU()
+    )
 
 
 class SmokeCNN(nn.Module):
@@ -20,8 +22,9 @@ class SmokeCNN(nn.Module):
     which the method imposes C4 (block index 3 of 5, as in the released code).
     """
 
-    def __init__(self, in_channels: int = 20, out_channels: int = 2, hidden: int = 92, layers: int = 5,
-                 kernel: int = 3):
+    def __init__(
+        self, in_channels: int = 20, out_channels: int = 2, hidden: int = 92, layers: int = 5, kernel: int = 3
+    ):
         super().__init__()
         if layers < 2:
             raise ValueError(f"the CNN needs at least 2 layers, got {layers}")
@@ -38,13 +41,22 @@ class SmokeCNN(nn.Module):
 class SmokeMLP(nn.Module):
     """Flattened frames -> (layers - 1) blocks Linear-BN-ReLU of width `hidden` -> Linear to a frame."""
 
-    def __init__(self, in_channels: int = 20, out_channels: int = 2, resolution: int = 64, hidden: int = 92,
-                 layers: int = 6):
+    def __init__(
+        self,
+        in_channels: int = 20,
+        out_channels: int = 2,
+        resolution: int = 64,
+        hidden: int = 92,
+        layers: int = 6,
+    ):
         super().__init__()
         if layers < 2:
             raise ValueError(f"the MLP needs at least 2 layers, got {layers}")
         widths = [in_channels * resolution**2] + [hidden] * (layers - 1)
-        blocks = [nn.Sequential(nn.Linear(a, b), nn.BatchNorm1d(b), nn.ReLU()) for a, b in zip(widths[:-1], widths[1:])]
+        blocks = [
+            nn.Sequential(nn.Linear(a, b), nn.BatchNorm1d(b), nn.ReLU())
+            for a, b in zip(widths[:-1], widths[1:])
+        ]
         self.net = nn.Sequential(nn.Flatten(), *blocks, nn.Linear(hidden, out_channels * resolution**2))
         self.out_shape = (out_channels, resolution, resolution)
 

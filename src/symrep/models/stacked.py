@@ -9,7 +9,7 @@ Adam) act per entry, so each member follows exactly the trajectory it would foll
 from __future__ import annotations
 
 import copy
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn

@@ -11,8 +11,9 @@ from symrep.data.ddmnist import MEAN, STD, PairAugmentation, compose, digit_nois
 from symrep.report.figures import save_figure
 
 
-def examples(digits: torch.Tensor, group: str, noise: str, n: int,
-             rng: torch.Generator) -> tuple[torch.Tensor, list[str]]:
+def examples(
+    digits: torch.Tensor, group: str, noise: str, n: int, rng: torch.Generator
+) -> tuple[torch.Tensor, list[str]]:
     """The clean pair followed by `n` random product-group elements applied to it (with noise); their names."""
     augmentation = PairAugmentation(group, noise)
     g, theta = augmentation.sample(n, rng, torch.device("cpu"))
@@ -22,8 +23,16 @@ def examples(digits: torch.Tensor, group: str, noise: str, n: int,
     return images[:, 0] * STD + MEAN, ["original", *names]
 
 
-def figure6(dataset: str | Path, groups: list[str], c4_augmentation: str, png: str | Path, pdf: str | Path,
-            n: int = 5, label: int = 47, seed: int = 0) -> None:
+def figure6(
+    dataset: str | Path,
+    groups: list[str],
+    c4_augmentation: str,
+    png: str | Path,
+    pdf: str | Path,
+    n: int = 5,
+    label: int = 47,
+    seed: int = 0,
+) -> None:
     """Rows: groups; columns: the first training pair of class `label` as is, then under `n` random elements."""
     data = torch.load(dataset, weights_only=True)
     digits = data["train_digits"][int((data["train_labels"] == label).nonzero()[0, 0])]

@@ -7,12 +7,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (backend first)
+import matplotlib.pyplot as plt
 
-from symrep.runtime import atomic_path  # noqa: E402
+from symrep.runtime import atomic_path
 
 
-def save_figure(fig: "plt.Figure", png: str | Path, pdf: str | Path, dpi: int = 150) -> None:
+def save_figure(fig: plt.Figure, png: str | Path, pdf: str | Path, dpi: int = 150) -> None:
     for path, fmt in ((png, "png"), (pdf, "pdf")):
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight")

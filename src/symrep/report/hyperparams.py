@@ -12,8 +12,11 @@ from symrep.report.tables import write_table
 
 _LATENT_NAMES = {"tmnist_z2": "TMNIST", "mnist_d3": "MNIST", "cifar10_c4": "CIFAR10"}
 _TABLE7_KEYS = ["latent_dim", "lambda_algebra", "lambda_decoder", "lambda_latent", "lr", "batch_size"]
-_GROUP_DESCRIPTIONS = {"C4": ("Cyclic", "90-degree rotation"), "D1": ("Dihedral", "Horizontal reflection"),
-                       "D4": ("Dihedral", "Horizontal reflection and 90-degree rotation")}
+_GROUP_DESCRIPTIONS = {
+    "C4": ("Cyclic", "90-degree rotation"),
+    "D1": ("Dihedral", "Horizontal reflection"),
+    "D4": ("Dihedral", "Horizontal reflection and 90-degree rotation"),
+}
 
 
 def _beside(ours: pd.DataFrame, paper: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -29,20 +32,40 @@ def _order(frame: pd.DataFrame, column: str) -> dict:
 
 
 def table7(settings: dict) -> pd.DataFrame:
-    ours = pd.DataFrame([{"experiment": _LATENT_NAMES[name], **{k: run[k] for k in _TABLE7_KEYS}}
-                         for name, run in settings.items() if name in _LATENT_NAMES])
+    ours = pd.DataFrame(
+        [
+            {"experiment": _LATENT_NAMES[name], **{k: run[k] for k in _TABLE7_KEYS}}
+            for name, run in settings.items()
+            if name in _LATENT_NAMES
+        ]
+    )
     return ours
 
 
 def table8(groups: list[str]) -> pd.DataFrame:
-    return pd.DataFrame([{"group": g, "group_type": _GROUP_DESCRIPTIONS[g][0], "generators": _GROUP_DESCRIPTIONS[g][1],
-                          "order": get_group(g).order, "product_group": f"{g}x{g}",
-                          "product_order": get_group(f"{g}x{g}").order} for g in groups])
+    return pd.DataFrame(
+        [
+            {
+                "group": g,
+                "group_type": _GROUP_DESCRIPTIONS[g][0],
+                "generators": _GROUP_DESCRIPTIONS[g][1],
+                "order": get_group(g).order,
+                "product_group": f"{g}x{g}",
+                "product_order": get_group(f"{g}x{g}").order,
+            }
+            for g in groups
+        ]
+    )
 
 
 def table9(hyperparameters: dict) -> pd.DataFrame:
-    return pd.DataFrame([{"group": g, "model": m, **values} for g, models in hyperparameters.items()
-                         for m, values in models.items()])
+    return pd.DataFrame(
+        [
+            {"group": g, "model": m, **values}
+            for g, models in hyperparameters.items()
+            for m, values in models.items()
+        ]
+    )
 
 
 def table10(hyperparameters: dict) -> pd.DataFrame:
@@ -57,12 +80,21 @@ TABLES = {
     "table7": (table7, ["experiment"], "Table 7: hyperparameters of the learned-representation experiments."),
     "table8": (table8, ["group"], "Table 8: groups acting on each DDMNIST digit."),
     "table9": (table9, ["group", "model"], "Table 9: DDMNIST learning rates and equivariance weight λ."),
-    "table10": (table10, ["dataset", "model"], "Table 10: MedMNIST3D learning rates and equivariance weight λ."),
+    "table10": (
+        table10,
+        ["dataset", "model"],
+        "Table 10: MedMNIST3D learning rates and equivariance weight λ.",
+    ),
 }
 
 
 def render(table: str, settings, reference: str | Path, stem: str | Path, scale: str) -> None:
     build, keys, title = TABLES[table]
     frame = _beside(build(settings), reference_frame(reference), keys)
-    write_table(frame, stem, title=title, scale=scale,
-                notes=[f"'this run' = the configuration used; 'paper' = {citation(reference)}."])
+    write_table(
+        frame,
+        stem,
+        title=title,
+        scale=scale,
+        notes=[f"'this run' = the configuration used; 'paper' = {citation(reference)}."],
+    )

@@ -18,7 +18,11 @@ from symrep.groups import FiniteGroup, get_group
 from symrep.report.figures import plt, save_figure
 from symrep.representations import latent_representation
 
-TITLES = {"tmnist_z2": "TMNIST, Z2 (W)", "mnist_d3": "MNIST, D3 (rotation W_r)", "cifar10_c4": "CIFAR-10, C4 (W)"}
+TITLES = {
+    "tmnist_z2": "TMNIST, Z2 (W)",
+    "mnist_d3": "MNIST, D3 (rotation W_r)",
+    "cifar10_c4": "CIFAR-10, C4 (W)",
+}
 
 
 def isotypic_basis(group: FiniteGroup, rho_all) -> tuple[np.ndarray, list[str]]:
@@ -70,20 +74,29 @@ def figure3(weights: dict[str, str | Path], png: str | Path, pdf: str | Path) ->
         row[0].set_title(f"{TITLES[run]}: learned")
         for ax, rho, what in ((row[1], learned, "learned"), (row[2], regular, "regular multiple")):
             values, labels = _in_basis(group, rho, element)
-            image = ax.imshow(np.maximum(values, 1e-3), cmap="Greys", norm=LogNorm(1e-3, max(1.0, values.max())))
+            image = ax.imshow(
+                np.maximum(values, 1e-3), cmap="Greys", norm=LogNorm(1e-3, max(1.0, values.max()))
+            )
             fig.colorbar(image, ax=ax, shrink=0.8)
             _boundaries(ax, labels)
             ax.set_title(f"|{what}| in isotypic basis (log scale)", fontsize=9)
-            ax.set_xlabel(" | ".join(f"{n}×{labels.count(n)}" for n in dict.fromkeys(labels))
-                          + f"\noff-block share of the Frobenius norm: {off_block_share(values, labels):.3f}", fontsize=8)
+            ax.set_xlabel(
+                " | ".join(f"{n}×{labels.count(n)}" for n in dict.fromkeys(labels))
+                + f"\noff-block share of the Frobenius norm: {off_block_share(values, labels):.3f}",
+                fontsize=8,
+            )
         for ax in row:
             ax.set_xticks([])
             ax.set_yticks([])
-    fig.suptitle("Figure 3: learned latent representations (first seed); red lines separate isotypic components")
+    fig.suptitle(
+        "Figure 3: learned latent representations (first seed); red lines separate isotypic components"
+    )
     save_figure(fig, png, pdf)
 
 
-def figure4(eigenvalue_files: list[str | Path], weights: list[str | Path], png: str | Path, pdf: str | Path) -> None:
+def figure4(
+    eigenvalue_files: list[str | Path], weights: list[str | Path], png: str | Path, pdf: str | Path
+) -> None:
     """Eigenvalues of the learned D3 rotation matrix during training (colour = step), one panel per run."""
     n = len(eigenvalue_files)
     fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.8), squeeze=False)
@@ -91,13 +104,21 @@ def figure4(eigenvalue_files: list[str | Path], weights: list[str | Path], png: 
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 200))
     for ax, trace_file, weight_file in zip(axes[0], eigenvalue_files, weights):
         trace = pd.read_csv(trace_file)
-        final = np.linalg.eigvals(torch.load(weight_file, map_location="cpu", weights_only=True)["generators"][0]
-                                  .double().numpy())
+        final = np.linalg.eigvals(
+            torch.load(weight_file, map_location="cpu", weights_only=True)["generators"][0].double().numpy()
+        )
         points = ax.scatter(trace["real"], trace["imag"], c=trace["step"], s=4, cmap="viridis")
         ax.plot(circle.real, circle.imag, color="grey", lw=0.5)
         ax.scatter(final.real, final.imag, marker="x", color="black", s=25, label="selected model")
-        ax.scatter(roots.real, roots.imag, marker="o", facecolors="none", edgecolors="tab:red", s=120,
-                   label="cube roots of 1")
+        ax.scatter(
+            roots.real,
+            roots.imag,
+            marker="o",
+            facecolors="none",
+            edgecolors="tab:red",
+            s=120,
+            label="cube roots of 1",
+        )
         ax.set_title(Path(trace_file).parent.name, fontsize=9)
         ax.set_aspect("equal")
         ax.set_xlim(-2, 2)
@@ -108,12 +129,18 @@ def figure4(eigenvalue_files: list[str | Path], weights: list[str | Path], png: 
     save_figure(fig, png, pdf)
 
 
-def figure5(glyph_file: str | Path, settings: dict, png: str | Path, pdf: str | Path, pairs: int = 8,
-            seed: int = 0) -> None:
+def figure5(
+    glyph_file: str | Path, settings: dict, png: str | Path, pdf: str | Path, pairs: int = 8, seed: int = 0
+) -> None:
     """The base glyphs of the two fonts, and augmented pairs (x1, x2 = font swap of x1)."""
     glyphs, fonts = load_glyphs(glyph_file)
-    source = TMNISTPairs(torch.as_tensor(glyphs), pairs, settings["digits"], settings["max_rotation"],
-                         tuple(settings["scale_range"]))
+    source = TMNISTPairs(
+        torch.as_tensor(glyphs),
+        pairs,
+        settings["digits"],
+        settings["max_rotation"],
+        tuple(settings["scale_range"]),
+    )
     batch = source.make(source.plan(torch.Generator().manual_seed(seed)))
     fig, axes = plt.subplots(4, 10, figsize=(10, 4.4))
     for col in range(10):

@@ -59,7 +59,7 @@ class Normalizer:
     std: float
 
     @classmethod
-    def fit(cls, images: torch.Tensor) -> "Normalizer":
+    def fit(cls, images: torch.Tensor) -> Normalizer:
         return cls(float(images.mean()), float(images.std()))
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:

@@ -102,8 +102,12 @@ def figure_epochs(frame: pd.DataFrame, png: str, pdf: str, scale: str, ddof: int
         for c, (metric, eval_set) in enumerate(PANELS):
             ax = axes[r, c]
             for i, arch in enumerate(dict.fromkeys(ensembles.architecture)):
-                sel = lambda f: f[(f.group == group) & (f.eval_set == eval_set) & (f.architecture == arch)]
-                ens, mem = sel(ensembles).sort_values("epoch"), sel(members).sort_values("epoch")
+                ens, mem = (
+                    f[(f.group == group) & (f.eval_set == eval_set) & (f.architecture == arch)].sort_values(
+                        "epoch"
+                    )
+                    for f in (ensembles, members)
+                )
                 ax.plot(
                     ens.epoch,
                     ens[metric],
