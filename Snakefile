@@ -12,16 +12,16 @@ configfile: "config/config.yaml"
 
 include: "workflow/common.smk"
 include: "workflow/data.smk"
-include: "workflow/report.smk"
 include: "workflow/latent.smk"
 include: "workflow/ddmnist.smk"
 include: "workflow/medmnist3d.smk"
 include: "workflow/smoke.smk"
 include: "workflow/ensembles.smk"
+include: "workflow/report.smk"
 
 
 check_datasets(
-    NEEDED_DATASETS,
+    needed(),
     config["data"],
     "resources/raw",
     generated=FIXTURE_FILES if FIXTURES else (),

@@ -9,4 +9,4 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/pip install --quiet --disable-pip-version-check torch==2.13.0
 .venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
 .venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt --no-deps medmnist==3.0.2
-.venv/bin/python -c "import symrep, torch, snakemake; print('symrep', symrep.__version__, '| torch', torch.__version__)"
+.venv/bin/python -c "import importlib.metadata as m, symrep, torch, snakemake; print('symrep', m.version('symrep'), '| torch', torch.__version__)"

@@ -1,7 +1,7 @@
 """Rule ddmnist_dataset: sample one seed's DDMNIST digit pairs (train/val/test) from MNIST."""
 
 from symrep.experiments.ddmnist import make_dataset
-from symrep.runtime import rule_context
+from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
     make_dataset(

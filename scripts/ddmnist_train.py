@@ -1,7 +1,7 @@
 """Rule ddmnist_train: train and evaluate one (group, model, seed) on DDMNIST."""
 
 from symrep.experiments.ddmnist import train_run
-from symrep.runtime import rule_context
+from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
     train_run(

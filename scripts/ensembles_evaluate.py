@@ -1,7 +1,7 @@
 """Rule ensembles_evaluate: members and bootstrapped ensembles of one run on whole group orbits."""
 
 from symrep.experiments.ensembles.evaluate_job import evaluate
-from symrep.runtime import rule_context
+from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
     evaluate(

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from symrep.experiments.ensembles.report import render_nordenfors_flinth
-from symrep.runtime import rule_context
+from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
     out = snakemake.output
@@ -12,7 +12,7 @@ with rule_context(snakemake):
         snakemake.input.reference,
         out.summary,
         tuple(out.figure8),
-        tuple(out.figure9) if "figure9" in out else None,
+        tuple(out.figure9) if "figure9" in out.keys() else None,  # noqa: SIM118 (a Namedlist: `in` tests values)
         Path(out.claims[0]).with_suffix(""),
         snakemake.params.scale,
         snakemake.params.ddof,

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from symrep.experiments.ensembles.report import render_gerken_kessel
-from symrep.runtime import rule_context
+from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
     out = snakemake.output

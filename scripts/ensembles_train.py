@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from symrep.experiments.ensembles.train_job import train_block
-from symrep.runtime import rule_context
+from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
     out = snakemake.output

@@ -1,7 +1,7 @@
 """Rule fetch: copy one artifact from a mirror or download it, verified by MD5."""
 
 from symrep.data.fetch import fetch
-from symrep.runtime import rule_context
+from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
     source = snakemake.params.source

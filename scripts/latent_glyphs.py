@@ -1,7 +1,7 @@
 """Rule latent_tmnist_glyphs: the TMNIST digit glyphs of two fonts, rebuilt from font files or read from the CSV."""
 
 from symrep.data.tmnist import build_glyphs, save_glyphs
-from symrep.runtime import rule_context
+from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
     sources, fonts = list(snakemake.input.sources), snakemake.params.fonts

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
+from symrep.plumbing import rule_context
 from symrep.report.latent import render
-from symrep.runtime import rule_context
 
 with rule_context(snakemake):
     render(

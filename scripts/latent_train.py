@@ -1,7 +1,7 @@
 """Rule latent_train: one run (experiment x seed) of the learned-latent-representation experiments."""
 
 from symrep.experiments.latent_run import train_run
-from symrep.runtime import rule_context
+from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
     p = snakemake.params

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
+from symrep.plumbing import rule_context
 from symrep.report.medmnist3d import render
-from symrep.runtime import rule_context
 
 with rule_context(snakemake):
     render(

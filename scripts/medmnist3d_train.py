@@ -1,7 +1,7 @@
 """Rule medmnist3d_train: train and evaluate one (dataset, model, seed) on MedMNIST3D."""
 
 from symrep.experiments.medmnist3d import train_run
-from symrep.runtime import rule_context
+from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
     train_run(

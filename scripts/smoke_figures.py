@@ -1,7 +1,7 @@
 """Rule smoke_figures: Figure 2 (plumes and their turned counterparts) and Figure 7 (the group action)."""
 
+from symrep.plumbing import rule_context
 from symrep.report.smoke import figure2, figure7
-from symrep.runtime import rule_context
 
 with rule_context(snakemake):
     out = snakemake.output

@@ -2,8 +2,8 @@
 
 from symrep.data.smoke import rotation_set
 from symrep.data.smoke_phiflow import Solver, generate
-from symrep.io import write_json
-from symrep.runtime import rule_context
+from symrep.files import write_json
+from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
     gen = snakemake.params.generator

@@ -1,8 +1,8 @@
 """Rule smoke_train: train one SMOKE model with one seed; test it on Future and Domain windows."""
 
 from symrep.experiments.smoke_run import train_and_evaluate
-from symrep.io import save_weights, write_csv, write_json
-from symrep.runtime import rule_context
+from symrep.files import save_weights, write_csv, write_json
+from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
     p = snakemake.params

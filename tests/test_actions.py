@@ -7,20 +7,12 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import act_two_digit, swap_fonts
 
-from symrep.actions import (
-    act_2d,
-    act_two_digit,
-    cube_rotate,
-    hflip,
-    rot90,
-    rotate,
-    rotate_and_back,
-    rotate_then_rot90,
-    rotate_vector_field,
-    swap_fonts,
-    vflip,
-)
+from symrep.actions.cubic import cube_rotate
+from symrep.actions.planar import act_2d, hflip, rot90, rotate
+from symrep.actions.vector_field import rotate_feature_maps, rotate_vector_field
+from symrep.data.ddmnist import rotate_and_back, rotate_then_rot90
 from symrep.groups import get_group
 
 
@@ -55,39 +47,39 @@ def blob(n, cx, cy, sigma=3.5):
 def test_rot90_is_counter_clockwise_on_screen():
     x = torch.zeros(1, 1, 5, 7)
     x[..., 0, 0] = 1  # top-left
-    y = rot90(x, 1)
+    y = rot90(1, x)
     assert y.shape == (1, 1, 7, 5) and y[..., 6, 0] == 1 and y.sum() == 1  # now bottom-left
-    assert rot90(x, 2)[..., 4, 6] == 1  # bottom-right
-    torch.testing.assert_close(rot90(x, -1), rot90(x, 3))
+    assert rot90(2, x)[..., 4, 6] == 1  # bottom-right
+    torch.testing.assert_close(rot90(-1, x), rot90(3, x))
 
 
 def test_flips():
     x = torch.zeros(4, 4)
     x[0, 0] = 1
-    assert hflip(x)[0, 3] == 1 and vflip(x)[3, 0] == 1
+    assert hflip(x)[0, 3] == 1 and x.flip(-2)[3, 0] == 1
 
 
 def test_actions_return_new_tensors():
     x = torch.rand(2, 2, 4, 4, 4)
     outputs = [
-        rot90(x, 0),
+        rot90(0, x),
         act_2d(get_group("D4"), 0, x),
-        cube_rotate(x, 0),
-        swap_fonts(x, 0),
-        rotate_vector_field(x[:, :, 0], 0, y_up=True, components="xy"),
+        cube_rotate(0, x),
+        swap_fonts(0, x),
+        rotate_vector_field(0, x[:, :, 0], y_up=True, components="xy"),
     ]
     for y in outputs:
         y.add_(1)
         assert (x < 1).all()
     with pytest.raises(TypeError):
-        rotate(torch.zeros(1, 1, 4, 4, dtype=torch.uint8), 10)
+        rotate(10, torch.zeros(1, 1, 4, 4, dtype=torch.uint8))
 
 
 @pytest.mark.parametrize("n", [6, 7])
 @pytest.mark.parametrize("k", [1, 2, 3, -1])
 def test_rotate_agrees_with_rot90(n, k):
     x = torch.rand(2, 3, n, n)
-    torch.testing.assert_close(rotate(x, 90 * k), rot90(x, k), rtol=0, atol=1e-5)
+    torch.testing.assert_close(rotate(90 * k, x), rot90(k, x), rtol=0, atol=1e-5)
 
 
 def test_rotate_arbitrary_angle_matches_analytic_rotation():
@@ -95,23 +87,23 @@ def test_rotate_arbitrary_angle_matches_analytic_rotation():
     x = blob(n, 8.0, 3.0)[None, None]
     t = math.radians(theta)
     cx, cy = 8 * math.cos(t) - 3 * math.sin(t), 8 * math.sin(t) + 3 * math.cos(t)  # counter-clockwise
-    assert (rotate(x, theta) - blob(n, cx, cy)).abs().max() < 0.02
-    assert (rotate(x, -theta) - blob(n, cx, cy)).abs().max() > 0.5
+    assert (rotate(theta, x) - blob(n, cx, cy)).abs().max() < 0.02
+    assert (rotate(-theta, x) - blob(n, cx, cy)).abs().max() > 0.5
 
 
 def test_rotate_non_square_and_per_sample_angles():
     x = torch.rand(3, 2, 6, 10)
     deg = torch.tensor([0.0, 180.0, 90.0])
-    y = rotate(x, deg)
+    y = rotate(deg, x)
     torch.testing.assert_close(y[0], x[0], rtol=0, atol=1e-5)
-    torch.testing.assert_close(y[1], rot90(x[1], 2), rtol=0, atol=1e-5)
-    torch.testing.assert_close(y[2], rotate(x[2:3], 90.0)[0])
+    torch.testing.assert_close(y[1], rot90(2, x[1]), rtol=0, atol=1e-5)
+    torch.testing.assert_close(y[2], rotate(90.0, x[2:3])[0])
     # a 90° turn of a wide canvas keeps the blob round: compare with the analytic position
     img = torch.zeros(1, 1, 31, 51)
     xx, yy = torch.meshgrid(torch.arange(51) - 25.0, 15.0 - torch.arange(31.0), indexing="xy")
     img[0, 0] = torch.exp(-((xx - 6) ** 2 + yy**2) / 8)
     expect = torch.exp(-(xx**2 + (yy - 6) ** 2) / 8)
-    assert (rotate(img, 90.0)[0, 0] - expect).abs().max() < 1e-5
+    assert (rotate(90.0, img)[0, 0] - expect).abs().max() < 1e-5
 
 
 # ---------------------------------------------------------------- act_2d
@@ -161,16 +153,16 @@ def test_act_2d_c16_uses_exact_rot90_for_quarter_turns():
     group = get_group("C16")
     x = torch.rand(1, 1, 8, 8)
     for k in (0, 4, 8, 12):
-        assert torch.equal(act_2d(group, k, x), rot90(x, k // 4))
-    assert not torch.allclose(act_2d(group, 1, x), rotate(x, -22.5))
-    torch.testing.assert_close(act_2d(group, 1, x), rotate(x, 22.5))
+        assert torch.equal(act_2d(group, k, x), rot90(k // 4, x))
+    assert not torch.allclose(act_2d(group, 1, x), rotate(-22.5, x))
+    torch.testing.assert_close(act_2d(group, 1, x), rotate(22.5, x))
 
 
 def test_act_2d_reflection_is_hflip_then_rotation():
     group = get_group("D4")
     x = torch.rand(2, 1, 6, 6)
     assert torch.equal(act_2d(group, 4, x), hflip(x))
-    assert torch.equal(act_2d(group, 5, x), rot90(hflip(x), 1))
+    assert torch.equal(act_2d(group, 5, x), rot90(1, hflip(x)))
     with pytest.raises(ValueError):
         act_2d(get_group("C4xC4"), 0, x)
 
@@ -195,16 +187,16 @@ def test_rotate_and_back_and_rotate_then_rot90():
     xs, ys = screen_xy(n)
     disk = xs**2 + ys**2 < 13**2
     for k in range(4):
-        exact = rot90(x, k)
-        torch.testing.assert_close(rotate_and_back(x, 0.0, k), exact, rtol=0, atol=1e-5)
-        noisy = rotate_and_back(x, 37.0, k)
+        exact = rot90(k, x)
+        torch.testing.assert_close(rotate_and_back(0.0, k, x), exact, rtol=0, atol=1e-5)
+        noisy = rotate_and_back(37.0, k, x)
         err = (noisy - exact)[..., disk].abs().max()
         assert 1e-4 < err < 0.05  # net 90k, with double-interpolation artefacts
-        released = rotate_then_rot90(x, 37.0, k)
-        assert ((released - rotate(x, 37.0 + 90 * k))[..., disk]).abs().max() < 1e-5
+        released = rotate_then_rot90(37.0, k, x)
+        assert ((released - rotate(37.0 + 90 * k, x))[..., disk]).abs().max() < 1e-5
     theta, k = torch.tensor([10.0, -50.0]), torch.tensor([1, 3])
-    y = rotate_and_back(x.expand(2, 1, n, n), theta, k)
-    torch.testing.assert_close(y[1:], rotate_and_back(x, -50.0, 3))
+    y = rotate_and_back(theta, k, x.expand(2, 1, n, n))
+    torch.testing.assert_close(y[1:], rotate_and_back(-50.0, 3, x))
 
 
 # ---------------------------------------------------------------- cube
@@ -214,7 +206,7 @@ def test_cube_rotate_is_a_left_action_with_the_group_table():
     group = get_group("O")
     for n in (3, 4):
         x = torch.rand(24 * 24, 2, n, n, n)
-        assert_left_action(lambda g, v: cube_rotate(v, g), group, x)
+        assert_left_action(lambda g, v: cube_rotate(g, v), group, x)
 
 
 def test_released_cube_convention_is_an_anti_homomorphism():
@@ -224,15 +216,15 @@ def test_released_cube_convention_is_an_anti_homomorphism():
     assert group.mul(g, h) != group.mul(h, g)
 
     def rel(e, v):
-        return cube_rotate(v, e, convention="released")
+        return cube_rotate(e, v, convention="released")
 
     assert not torch.equal(rel(g, rel(h, x)), rel(group.mul(g, h), x))
     assert torch.equal(rel(g, rel(h, x)), rel(group.mul(h, g), x))
-    assert torch.equal(cube_rotate(cube_rotate(x, g), h), cube_rotate(x, group.mul(h, g)))
+    assert torch.equal(cube_rotate(h, cube_rotate(g, x)), cube_rotate(group.mul(h, g), x))
     for e in range(24):
-        assert torch.equal(rel(e, x), cube_rotate(x, group.inverse(e)))
+        assert torch.equal(rel(e, x), cube_rotate(group.inverse(e), x))
     with pytest.raises(ValueError):
-        cube_rotate(x, 0, convention="paper")
+        cube_rotate(0, x, convention="paper")
 
 
 @pytest.mark.parametrize("convention", ["left", "released"])
@@ -245,7 +237,7 @@ def test_cube_rotate_matches_affine_grid_resampling(convention):
     grid = F.affine_grid(torch.cat([theta, torch.zeros(24, 3, 1)], 2), list(x.shape), align_corners=True)
     ref = F.grid_sample(x, grid, mode="bilinear", align_corners=True)
     torch.testing.assert_close(
-        cube_rotate(x, torch.arange(24), convention=convention), ref, rtol=0, atol=1e-5
+        cube_rotate(torch.arange(24), x, convention=convention), ref, rtol=0, atol=1e-5
     )
 
 
@@ -257,10 +249,10 @@ def test_cube_rotate_moves_a_voxel_to_r_p():
     x[0, 0, p[2] + 2, p[1] + 2, p[0] + 2] = 1
     for g in range(24):
         q = group.matrices[g] @ p
-        y = cube_rotate(x, g)
+        y = cube_rotate(g, x)
         assert y[0, 0, q[2] + 2, q[1] + 2, q[0] + 2] == 1 and y.sum() == 1
     with pytest.raises(ValueError):
-        cube_rotate(torch.zeros(1, 1, 4, 4, 5), 1)
+        cube_rotate(1, torch.zeros(1, 1, 4, 4, 5))
 
 
 # ---------------------------------------------------------------- velocity fields
@@ -301,7 +293,7 @@ def test_gradient_field_maps_to_gradient_of_rotated_potential(y_up, comp, k):
     t = math.pi / 2 * k  # rotated potential ψ(p) = φ(R⁻¹ p), sampled analytically
     psi = potential(math.cos(t) * x + math.sin(t) * y, -math.sin(t) * x + math.cos(t) * y)
     expect = stored(*fd_gradient(psi, y_up), y_up, comp)
-    got = rotate_vector_field(field, k, y_up=y_up, components=comp)
+    got = rotate_vector_field(k, field, y_up=y_up, components=comp)
     torch.testing.assert_close(got, expect, rtol=0, atol=1e-9)
 
 
@@ -311,9 +303,9 @@ def test_the_released_smoke_reorientation_fails_the_physics_check():
     x, y = physical_grid(n, True)
     field = stored(*fd_gradient(potential(x, y), True), True, "xy")
     naive = torch.rot90(torch.stack((-field[1], field[0])), 1, dims=(-2, -1))
-    proper = rotate_vector_field(field, 1, y_up=True, components="xy")
+    proper = rotate_vector_field(1, field, y_up=True, components="xy")
     assert (naive - proper).abs().max() > 0.1
-    torch.testing.assert_close(naive, -rotate_vector_field(field, 3, y_up=True, components="xy"))
+    torch.testing.assert_close(naive, -rotate_vector_field(3, field, y_up=True, components="xy"))
 
 
 @pytest.mark.parametrize("y_up,comp", CONVENTIONS)
@@ -321,10 +313,10 @@ def test_uniform_plus_x_becomes_plus_y(y_up, comp):
     one, zero = torch.ones(5, 5), torch.zeros(5, 5)
     field = stored(one, zero, y_up, comp)
     torch.testing.assert_close(
-        rotate_vector_field(field, 1, y_up=y_up, components=comp), stored(zero, one, y_up, comp)
+        rotate_vector_field(1, field, y_up=y_up, components=comp), stored(zero, one, y_up, comp)
     )
     torch.testing.assert_close(
-        rotate_vector_field(field, 2, y_up=y_up, components=comp), stored(-one, zero, y_up, comp)
+        rotate_vector_field(2, field, y_up=y_up, components=comp), stored(-one, zero, y_up, comp)
     )
 
 
@@ -334,15 +326,15 @@ def test_rotate_vector_field_homomorphism_on_stacked_frames(y_up, comp):
     x = torch.rand(16, 6, 5, 5)  # three frames of (2, H, W)
 
     def act(k, f):
-        return rotate_vector_field(f, k, y_up=y_up, components=comp)
+        return rotate_vector_field(k, f, y_up=y_up, components=comp)
 
     assert_left_action(act, group, x)
     frames = act(torch.arange(16) % 4, x)
     torch.testing.assert_close(frames[5, 2:4], act(1, x[5, 2:4]))
     with pytest.raises(ValueError):
-        rotate_vector_field(x[:, :3], 1, y_up=y_up, components=comp)
+        rotate_vector_field(1, x[:, :3], y_up=y_up, components=comp)
     with pytest.raises(ValueError):
-        rotate_vector_field(x, 1, y_up=y_up, components="uv")
+        rotate_vector_field(1, x, y_up=y_up, components="uv")
 
 
 # ---------------------------------------------------------------- two digits, fonts
@@ -372,8 +364,27 @@ def test_act_two_digit_acts_on_each_digit_independently():
 def test_swap_fonts():
     group = get_group("Z2")
     pair = torch.rand(4, 2, 1, 6, 6)
-    y = swap_fonts(pair)
+    y = swap_fonts(1, pair)
     assert torch.equal(y[:, 0], pair[:, 1]) and torch.equal(y[:, 1], pair[:, 0])
-    assert_left_action(lambda g, p: swap_fonts(p, g), group, pair[:1].expand(4, 2, 1, 6, 6))
-    y = swap_fonts(pair, torch.tensor([0, 1, 1, 0]))
+    assert_left_action(swap_fonts, group, pair[:1].expand(4, 2, 1, 6, 6))
+    y = swap_fonts(torch.tensor([0, 1, 1, 0]), pair)
     assert torch.equal(y[0], pair[0]) and torch.equal(y[1, 0], pair[1, 1])
+
+
+@pytest.mark.parametrize("y_up", [False, True])
+def test_rotate_feature_maps(y_up):
+    x = torch.rand(16, 3, 6, 6)
+    g, h = torch.arange(16) // 4, torch.arange(16) % 4
+
+    def act(k, v):
+        return rotate_feature_maps(k, v, y_up=y_up)
+
+    torch.testing.assert_close(act(g, act(h, x)), act((g + h) % 4, x), rtol=0, atol=0)
+    y = act(1, x)
+    for c in range(3):  # no channel mixing: each channel's grid is rotated on its own
+        torch.testing.assert_close(y[:, c], rot90(-1 if y_up else 1, x[:, c]))
+    # a scalar computed pointwise from a velocity field rotates with the field's grid
+    field = torch.randn(4, 2, 6, 6)
+    speed = (field**2).sum(1, keepdim=True)
+    turned = rotate_vector_field(1, field, y_up=y_up, components="xy")
+    torch.testing.assert_close(act(1, speed), (turned**2).sum(1, keepdim=True))

@@ -11,7 +11,7 @@ import torch
 import yaml
 from conftest import REPO
 
-from symrep.actions import act_2d
+from symrep.actions.planar import act_2d
 from symrep.config import ConfigError
 from symrep.experiments.ensembles.data import Normalizer, augmenter, noise_images, subset, to_unit_images
 from symrep.experiments.ensembles.metrics import (
@@ -222,7 +222,7 @@ def test_table11_puts_this_run_beside_the_talk():
 
 def test_osp_agrees_with_the_toolkit():
     """Our OSP from stored orbit logits equals symrep.symmetrize.orbit_same_predictions on the model."""
-    from symrep.symmetrize import orbit_same_predictions
+    from oracles import orbit_same_predictions
 
     group = get_group("C16")
     x = torch.rand(20, 1, 12, 12)

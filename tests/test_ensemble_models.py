@@ -25,8 +25,13 @@ def nf(support, **changes):
 
 def test_parameter_counts():
     assert sum(p.numel() for p in SupportCNN("cnn").parameters()) == 12_592  # "about 12.6k" (protocols §7)
-    assert SupportCNN("cnn").effective_parameters() == 12_592
-    assert SupportCNN("sym").effective_parameters() == SupportCNN("asym").effective_parameters() == 10_480
+
+    def effective(model):  # the support positions of each filter plus the linear layer
+        convs = sum(int(c.mask.sum()) * c.weight.shape[0] * c.weight.shape[1] for c in model.convs)
+        return convs + model.linear.weight.numel()
+
+    assert effective(SupportCNN("cnn")) == 12_592
+    assert effective(SupportCNN("sym")) == effective(SupportCNN("asym")) == 10_480
     assert sum(p.numel() for p in PlainCNN().parameters()) == 120_324  # ensembles.md §7: ~120k
 
 
@@ -115,7 +120,7 @@ def test_stacked_forward_equals_each_member(spec, members_per_batch):
     torch.testing.assert_close(stacked(x), expected, atol=1e-5, rtol=1e-5)
     shared = torch.stack([m(x[0]) for m in members])
     torch.testing.assert_close(stacked(x[0], shared=True), shared, atol=1e-5, rtol=1e-5)
-    for name, value in stacked.member_state(3).items():
+    for name, value in {n: v[3] for n, v in stacked.stacked_state().items()}.items():
         assert torch.equal(value, members[3].state_dict()[name])
 
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from conftest import REPO
 
-from symrep.actions import hflip, rot90, rotate
+from symrep.actions.planar import hflip, rot90, rotate
 from symrep.data.fixtures import write_idx_dataset, write_tmnist_csv
 from symrep.data.loaders import load_tmnist_csv
 from symrep.data.tmnist import build_glyphs, font_files, load_glyphs, save_glyphs
@@ -121,7 +121,7 @@ def test_mnist_d3_pairs_are_reflections_or_rotations_of_x1(degrees, powers):
     assert (pair["action"][reflect] == powers).all() and torch.equal(
         pair["action"][~reflect], plan["power"][~reflect] - 1
     )
-    rotated = rotate(pair["x1"][~reflect], (degrees * plan["power"][~reflect]).float())
+    rotated = rotate((degrees * plan["power"][~reflect]).float(), pair["x1"][~reflect])
     assert torch.allclose(pair["x2"][~reflect], rotated)
     base = images.float()[:, None] / 255
     assert torch.equal(pair["x1"], torch.where(plan["flip"][:, None, None, None], hflip(base), base))
@@ -134,7 +134,7 @@ def test_cifar_pairs_are_exact_quarter_turns():
     source = CifarC4Pairs(images, torch.arange(40) % 10)
     pair = source.make(source.plan(torch.Generator().manual_seed(3)))
     power = pair["action"] + 1
-    assert torch.equal(pair["x2"], rot90(pair["x1"], power)) and torch.equal(pair["y"], torch.arange(40) % 10)
+    assert torch.equal(pair["x2"], rot90(power, pair["x1"])) and torch.equal(pair["y"], torch.arange(40) % 10)
     assert pair["x1"].min() >= -1 and pair["x1"].max() <= 1 and set(power.tolist()) <= {1, 2, 3}
 
 
@@ -154,7 +154,7 @@ def test_conv_autoencoder_is_appendix_b1():
     encoder = (9 * 21 + 21) + (9 * 21 * 42 + 42) + (49 * 42 * 84 + 84) + (84 * 42 + 42)
     decoder = (42 * 84 + 84) + (49 * 84 * 42 + 42) + (9 * 42 * 21 + 21) + (9 * 21 + 1)
     assert n_params(model.encoder) == encoder and n_params(model.decoder) == decoder
-    z = model.encode(torch.rand(5, 1, 28, 28))
+    z = model.features(torch.rand(5, 1, 28, 28))
     out = model.head(z)
     assert z.shape == (5, d) and out.shape == (5, 1, 28, 28) and out.min() >= 0 and out.max() <= 1
 
@@ -165,7 +165,7 @@ def test_mlp_autoencoder_is_appendix_b2():
     layers = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
     layers_back = sum(a * b + b for a, b in zip(sizes[::-1], sizes[::-1][1:]))
     assert n_params(model.encoder) == layers and n_params(model.decoder) == layers_back
-    assert model.head(model.encode(torch.rand(3, 1, 28, 28))).shape == (3, 1, 28, 28)
+    assert model.head(model.features(torch.rand(3, 1, 28, 28))).shape == (3, 1, 28, 28)
 
 
 def test_cifar_classifier_is_appendix_b3():

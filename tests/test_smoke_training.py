@@ -11,14 +11,15 @@ import torch.nn.functional as F
 import yaml
 from conftest import REPO
 
+from symrep.actions.vector_field import rotate_feature_maps
 from symrep.data.smoke import save_frames
 from symrep.data.smoke_action import act
 from symrep.experiments.smoke import SmokeTask, Windows, rollout, rollout_rmse
 from symrep.experiments.smoke_run import train_and_evaluate
 from symrep.experiments.smoke_settings import MODELS, run_settings
-from symrep.models.smoke import SmokeCNN, SmokeMLP, build, parameter_count
+from symrep.models.common import count_parameters
+from symrep.models.smoke import SmokeCNN, SmokeMLP, build
 from symrep.report.smoke import table6
-from symrep.representations import spatial_channel_action
 
 PAPER = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["experiments"]["smoke"]
 
@@ -27,13 +28,14 @@ def test_paper_parameter_counts():
     """Table 6: CNN 0.25M (appendix C.3's network: 247,850), MLP 8.33M."""
     cnn = build("cnn", PAPER["architectures"]["cnn"], input_frames=10, resolution=64)
     mlp = build("mlp", PAPER["architectures"]["mlp"], input_frames=10, resolution=64)
-    assert parameter_count(cnn) == 247_850 and round(parameter_count(mlp) / 1e6, 2) == 8.33
+    assert count_parameters(cnn) == 247_850 and round(count_parameters(mlp) / 1e6, 2) == 8.33
 
 
 def test_cnn_returns_the_last_block_feature_map_as_latent():
     model = SmokeCNN(hidden=12).eval()
     x = torch.randn(3, 20, 16, 16)
-    out, z = model(x, latent=True)
+    z = model.features(x)
+    out = model.head(z)
     assert out.shape == (3, 2, 16, 16) and z.shape == (3, 12, 16, 16)
     assert torch.equal(model.head(z), out) and torch.equal(model(x), out)
     assert SmokeMLP(resolution=8, hidden=4)(torch.randn(2, 20, 8, 8)).shape == (2, 2, 8, 8)
@@ -100,18 +102,18 @@ def test_augmented_loss_is_the_papers(action):
     x, y = t.train.batch(torch.arange(4), 3)
     k = torch.tensor([0, 1, 2, 3])
     pred, equi = t.losses(x, y, k)
-    x_rot = act(x, k, action)
-    out, z = t.model(x, latent=True)
-    out_rot, z_rot = t.model(x_rot, latent=True)
+    x_rot = act(k, x, action)
+    z, z_rot = t.model.features(x), t.model.features(x_rot)
+    out, out_rot = t.model.head(z), t.model.head(z_rot)
     later = rollout(t.model, torch.cat([x[:, 2:], out], 1), 2)
     expected = (
-        0.5 * F.mse_loss(out_rot, act(y[:, 0], k, action))
+        0.5 * F.mse_loss(out_rot, act(k, y[:, 0], action))
         + 0.5 * F.mse_loss(out, y[:, 0])
         + F.mse_loss(later[:, 0], y[:, 1])
         + F.mse_loss(later[:, 1], y[:, 2])
     )
     assert pred.item() == pytest.approx(expected.item(), rel=1e-5)
-    turned = spatial_channel_action(z, k, y_up=action != "released")
+    turned = rotate_feature_maps(k, z, y_up=action != "released")
     assert equi.item() == pytest.approx(F.mse_loss(turned, z_rot).item(), rel=1e-5)
     assert task("augmented", 0.0).losses(x, y, k)[1].item() == 0
 

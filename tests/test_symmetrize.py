@@ -2,11 +2,13 @@ import functools
 
 import pytest
 import torch
+from oracles import act_two_digit, apply_representation, group_average, orbit_same_predictions
 
-from symrep.actions import act_2d, act_two_digit, cube_rotate
+from symrep.actions.cubic import cube_rotate
+from symrep.actions.planar import act_2d
+from symrep.experiments.ensembles.metrics import symmetric_kl
 from symrep.groups import get_group
-from symrep.representations import apply_representation, latent_representation
-from symrep.symmetrize import group_average, orbit_same_predictions, symmetric_kl
+from symrep.representations import latent_representation
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +28,7 @@ CASES = {
     "C4": (lambda g: functools.partial(act_2d, g), (1, 7, 7)),
     "D4": (lambda g: functools.partial(act_2d, g), (2, 6, 6)),
     "D1xD1": (lambda g: functools.partial(act_two_digit, g), (1, 56, 56)),
-    "O": (lambda g: lambda e, v: cube_rotate(v, e), (1, 4, 4, 4)),
+    "O": (lambda g: lambda e, v: cube_rotate(e, v), (1, 4, 4, 4)),
 }
 
 

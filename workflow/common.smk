@@ -4,10 +4,10 @@ from pathlib import Path
 
 import yaml
 
-from symrep.codedeps import code_dependencies
+from symrep.codedeps import code_fingerprint
+from symrep.config import check_datasets, deep_merge, needed_datasets, validate_config
 from symrep.data.catalog import ARTIFACTS, DATASETS
 from symrep.data.fixtures import FIXTURE_FILES
-from symrep.config import check_datasets, deep_merge, needed_datasets, validate_config
 
 REPO = Path(workflow.basedir)
 
@@ -24,8 +24,17 @@ _layer_config()
 validate_config(config, REPO / "config" / "schemas" / "config.schema.yaml")
 
 EXPERIMENTS = config["experiments"]
-TARGETS = []  # each experiment's module appends its final outputs when it is enabled
-NEEDED_DATASETS = sorted(needed_datasets(EXPERIMENTS))
+PLANS = {}  # experiment name -> its plan; each workflow/<experiment>.smk registers one
+TARGETS = []  # final outputs of experiments without a plan
+# params of every training rule besides its settings and code: the device and determinism
+RUN = dict(device=config["device"], deterministic=config["deterministic"])
+
+
+def register(plan):
+    """An experiment's plan (symrep.experiments.<name>.plan): its targets join `rule all` and the
+    datasets it reads are checked before any job starts, when it is enabled."""
+    PLANS[plan.name] = plan
+    return plan
 
 
 def repo_file(path):
@@ -34,15 +43,28 @@ def repo_file(path):
 
 
 def code(script):
-    """The symrep source files `script` imports (transitively), as inputs relative to the working directory.
-    Declared by every rule, so that a library change reruns exactly the jobs it affects.
-    """
-    return [os.path.relpath(p) for p in code_dependencies(REPO / script, REPO / "src")]
+    """Fingerprint of the symrep code `script` runs (symrep.codedeps). Every rule passes it as its `code`
+    param: a change of code reruns exactly the jobs whose scripts import it; comments, docstrings,
+    formatting and the logging plumbing rerun nothing."""
+    return code_fingerprint(REPO / script, REPO / "src")
+
+
+def enabled_plans():
+    return [plan for plan in PLANS.values() if plan.enabled]
+
+
+def needed():
+    """Every dataset an enabled experiment reads."""
+    unplanned = {k: v for k, v in EXPERIMENTS.items() if k not in PLANS}
+    return sorted(
+        needed_datasets(unplanned).union(*(p.datasets() for p in enabled_plans()))
+    )
 
 
 def all_targets(wildcards):
     """Every enabled experiment's outputs, and a data card per dataset they read."""
-    return TARGETS + [f"results/data/{d}.json" for d in NEEDED_DATASETS]
+    planned = [target for plan in enabled_plans() for target in plan.targets()]
+    return TARGETS + planned + [f"results/data/{d}.json" for d in needed()]
 
 
 # Data (workflow/data.smk)

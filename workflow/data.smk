@@ -4,8 +4,6 @@ import re
 if FIXTURES:
 
     rule fixtures:
-        input:
-            code=code("scripts/make_fixtures.py"),
         output:
             [f"{FIXTURES}/{path}" for path in FIXTURE_FILES],
         log:
@@ -13,6 +11,8 @@ if FIXTURES:
         localrule: True
         conda:
             "../envs/symrep.yaml"
+        params:
+            code=code("scripts/make_fixtures.py"),
         script:
             "../scripts/make_fixtures.py"
 
@@ -20,7 +20,6 @@ if FIXTURES:
 rule fetch:
     input:
         fixture_input,
-        code=code("scripts/fetch_artifact.py"),
     output:
         "resources/raw/{artifact}",
     log:
@@ -32,6 +31,7 @@ rule fetch:
     conda:
         "../envs/symrep.yaml"
     params:
+        code=code("scripts/fetch_artifact.py"),
         source=fetch_params,
     script:
         "../scripts/fetch_artifact.py"
@@ -40,7 +40,6 @@ rule fetch:
 rule dataset_summary:
     input:
         files=dataset_files,
-        code=code("scripts/dataset_summary.py"),
     output:
         "results/data/{dataset}.json",
     log:
@@ -50,5 +49,7 @@ rule dataset_summary:
     localrule: True
     conda:
         "../envs/symrep.yaml"
+    params:
+        code=code("scripts/dataset_summary.py"),
     script:
         "../scripts/dataset_summary.py"

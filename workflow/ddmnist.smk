@@ -9,7 +9,6 @@ DDMNIST_RUN = "results/ddmnist/{group}/{model}/seed{seed}"
 rule ddmnist_dataset:
     input:
         mnist=raw(DDMNIST["dataset"]),
-        code=code("scripts/ddmnist_dataset.py"),
     output:
         "resources/ddmnist/seed{seed}.pt",
     log:
@@ -20,6 +19,7 @@ rule ddmnist_dataset:
     conda:
         "../envs/symrep.yaml"
     params:
+        code=code("scripts/ddmnist_dataset.py"),
         sizes={
             "train": DDMNIST["train_per_class"],
             "val": DDMNIST["val_per_class"],
@@ -32,7 +32,6 @@ rule ddmnist_dataset:
 rule ddmnist_train:
     input:
         dataset=rules.ddmnist_dataset.output[0],
-        code=code("scripts/ddmnist_train.py"),
     output:
         metrics=f"{DDMNIST_RUN}/metrics.json",
         history=f"{DDMNIST_RUN}/history.csv",
@@ -53,6 +52,7 @@ rule ddmnist_train:
         runtime=15 + 2 * DDMNIST["max_epochs"],  # minutes; about 1 min per CPU epoch of Ours
         mem_mb=4000,
     params:
+        code=code("scripts/ddmnist_train.py"),
         settings=lambda w: ddmnist_settings.run_settings(DDMNIST, w.group, w.model),
         device=config["device"],
         deterministic=config["deterministic"],
@@ -70,7 +70,6 @@ rule ddmnist_table4:
             seed=config["seeds"],
         ),
         reference=repo_file("config/reference/table4.yaml"),
-        code=code("scripts/ddmnist_table4.py"),
     output:
         table=report(
             multiext("results/tables/table4", ".csv", ".md", ".tex"),
@@ -84,6 +83,7 @@ rule ddmnist_table4:
     conda:
         "../envs/symrep.yaml"
     params:
+        code=code("scripts/ddmnist_table4.py"),
         scale=config["scale"],
         ddof=config["std_ddof"],
     script:
@@ -93,7 +93,6 @@ rule ddmnist_table4:
 rule ddmnist_figure6:
     input:
         dataset=f"resources/ddmnist/seed{config['seeds'][0]}.pt",
-        code=code("scripts/ddmnist_figure6.py"),
     output:
         png=report("results/figures/figure6.png", category="DDMNIST"),
         pdf="results/figures/figure6.pdf",
@@ -103,6 +102,7 @@ rule ddmnist_figure6:
     conda:
         "../envs/symrep.yaml"
     params:
+        code=code("scripts/ddmnist_figure6.py"),
         groups=DDMNIST["groups"],
         c4_augmentation=DDMNIST["c4_augmentation"],
     script:

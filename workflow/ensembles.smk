@@ -8,7 +8,6 @@ ENSEMBLES = EnsemblePlan(config)
 rule ensembles_train:
     input:
         data=lambda wc: raw(ENSEMBLES.sections[wc.sub]["dataset"]),
-        code=code("scripts/ensembles_train.py"),
     output:
         weights="results/ensembles/{sub}/{run}/block{block}/weights.pt",
         metrics="results/ensembles/{sub}/{run}/block{block}/metrics.json",
@@ -27,6 +26,7 @@ rule ensembles_train:
         runtime=240,
         mem_mb=16000,
     params:
+        code=code("scripts/ensembles_train.py"),
         settings=lambda wc: ENSEMBLES.train_settings(wc.sub, wc.run, int(wc.block)),
     script:
         "../scripts/ensembles_train.py"
@@ -39,7 +39,6 @@ rule ensembles_evaluate:
             raw(ENSEMBLES.ood_dataset(wc.sub)) if ENSEMBLES.ood_dataset(wc.sub) else []
         ),
         weights=lambda wc: ENSEMBLES.weights(wc.sub, wc.run),
-        code=code("scripts/ensembles_evaluate.py"),
     output:
         "results/ensembles/{sub}/{run}/evaluation.csv",
     log:
@@ -55,6 +54,7 @@ rule ensembles_evaluate:
         runtime=120,
         mem_mb=16000,
     params:
+        code=code("scripts/ensembles_evaluate.py"),
         settings=lambda wc: ENSEMBLES.eval_settings(wc.sub, wc.run),
     script:
         "../scripts/ensembles_evaluate.py"
@@ -64,7 +64,6 @@ rule ensembles_figures:
     input:
         evaluations=ENSEMBLES.evaluations("nordenfors_flinth"),
         reference=repo_file("config/reference/figure8.yaml"),
-        code=code("scripts/ensembles_figures.py"),
     output:
         **ENSEMBLES.curve_figure(),
         summary="results/ensembles/nordenfors_flinth/summary.csv",
@@ -80,6 +79,7 @@ rule ensembles_figures:
     conda:
         "../envs/symrep.yaml"
     params:
+        code=code("scripts/ensembles_figures.py"),
         scale=config["scale"],
         ddof=config["std_ddof"],
     script:
@@ -90,7 +90,6 @@ rule ensembles_table11:
     input:
         evaluations=ENSEMBLES.evaluations("gerken_kessel"),
         reference=repo_file("config/reference/table11.yaml"),
-        code=code("scripts/ensembles_table.py"),
     output:
         table=report(
             multiext("results/tables/table11", ".csv", ".md", ".tex"),
@@ -104,6 +103,7 @@ rule ensembles_table11:
     conda:
         "../envs/symrep.yaml"
     params:
+        code=code("scripts/ensembles_table.py"),
         settings=ENSEMBLES.sections["gerken_kessel"],
         scale=config["scale"],
         ddof=config["std_ddof"],

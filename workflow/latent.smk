@@ -65,7 +65,6 @@ LATENT_FIGURE_INPUTS = {
 rule latent_tmnist_glyphs:
     input:
         sources=[TMNIST["tmnist_csv"]] if TMNIST["tmnist_csv"] else raw("tmnist_fonts"),
-        code=code("scripts/latent_glyphs.py"),
     output:
         "resources/tmnist/glyphs.npz",
     log:
@@ -74,6 +73,7 @@ rule latent_tmnist_glyphs:
     conda:
         "../envs/symrep.yaml"
     params:
+        code=code("scripts/latent_glyphs.py"),
         fonts=TMNIST["fonts"],
         from_csv=TMNIST["tmnist_csv"] is not None,
     script:
@@ -87,7 +87,6 @@ rule latent_train:
             if wc.run == "tmnist_z2"
             else raw(LATENT[wc.run]["dataset"])
         ),
-        code=code("scripts/latent_train.py"),
     output:
         metrics="results/latent/{run}/seed{seed}/metrics.json",
         history="results/latent/{run}/seed{seed}/history.csv",
@@ -106,6 +105,7 @@ rule latent_train:
         runtime=lambda wc: LATENT_RUNTIME[wc.run],
         mem_mb=lambda wc: LATENT_MEM_MB[wc.run],
     params:
+        code=code("scripts/latent_train.py"),
         settings=lambda wc: LATENT[wc.run],
         trace_every=LATENT["trace_every"],
         device=config["device"],
@@ -123,7 +123,6 @@ rule latent_table:
             seed=LATENT_SEEDS,
         ),
         reference=repo_file("config/reference/{table}.yaml"),
-        code=code("scripts/latent_table.py"),
     output:
         report(
             multiext("results/tables/{table}", ".csv", ".md", ".tex"),
@@ -137,6 +136,7 @@ rule latent_table:
     conda:
         "../envs/symrep.yaml"
     params:
+        code=code("scripts/latent_table.py"),
         scale=config["scale"],
         ddof=config["std_ddof"],
     script:
@@ -146,7 +146,6 @@ rule latent_table:
 rule latent_figure:
     input:
         unpack(lambda wc: LATENT_FIGURE_INPUTS[wc.figure]),
-        code=code("scripts/latent_figure.py"),
     output:
         report(
             multiext("results/figures/{figure}", ".png", ".pdf"),
@@ -160,6 +159,7 @@ rule latent_figure:
     conda:
         "../envs/symrep.yaml"
     params:
+        code=code("scripts/latent_figure.py"),
         runs=lambda wc: LATENT_RUNS if wc.figure == "figure3" else [],
         settings=lambda wc: TMNIST if wc.figure == "figure5" else {},
     script:

@@ -9,7 +9,6 @@ MEDMNIST3D_RUN = "results/medmnist3d/{dataset}/{model}/seed{seed}"
 rule medmnist3d_train:
     input:
         npz=lambda w: raw(w.dataset)[0],
-        code=code("scripts/medmnist3d_train.py"),
     output:
         metrics=f"{MEDMNIST3D_RUN}/metrics.json",
         history=f"{MEDMNIST3D_RUN}/history.csv",
@@ -30,6 +29,7 @@ rule medmnist3d_train:
         runtime=30 + MEDMNIST3D["max_epochs"],  # minutes; well under a minute per GPU epoch
         mem_mb=8000,
     params:
+        code=code("scripts/medmnist3d_train.py"),
         settings=lambda w: medmnist3d_settings.run_settings(
             MEDMNIST3D, w.dataset, w.model
         ),
@@ -49,7 +49,6 @@ rule medmnist3d_table5:
             seed=config["seeds"],
         ),
         reference=repo_file("config/reference/table5.yaml"),
-        code=code("scripts/medmnist3d_table5.py"),
     output:
         table=report(
             multiext("results/tables/table5", ".csv", ".md", ".tex"),
@@ -63,6 +62,7 @@ rule medmnist3d_table5:
     conda:
         "../envs/symrep.yaml"
     params:
+        code=code("scripts/medmnist3d_table5.py"),
         scale=config["scale"],
         ddof=config["std_ddof"],
     script:

@@ -2,7 +2,6 @@
 rule hyperparameter_table:
     input:
         reference=repo_file("config/reference/{table}.yaml"),
-        code=code("scripts/hyperparameter_table.py"),
     output:
         report(
             multiext("results/tables/{table}", ".csv", ".md", ".tex"),
@@ -16,6 +15,7 @@ rule hyperparameter_table:
     conda:
         "../envs/symrep.yaml"
     params:
+        code=code("scripts/hyperparameter_table.py"),
         settings=hyperparameter_settings,
         scale=config["scale"],
     script:

@@ -13,8 +13,6 @@ SMOKE_RUN = "results/smoke/{model}/seed{seed}"
 
 
 rule smoke_generate:
-    input:
-        code=code("scripts/smoke_generate.py"),
     output:
         sims=SMOKE_SIMS,
         check="resources/smoke/symmetry_check.npy",
@@ -28,6 +26,7 @@ rule smoke_generate:
         runtime=60,
         mem_mb=8000,
     params:
+        code=code("scripts/smoke_generate.py"),
         generator=SMOKE["generator"],
     script:
         "../scripts/smoke_generate.py"
@@ -43,7 +42,6 @@ rule smoke_train:
             f"resources/smoke/{smoke_data.file_name(*t)}"
             for t in SMOKE["tasks"]["test_domain"]
         ],
-        code=code("scripts/smoke_train.py"),
     output:
         metrics=f"{SMOKE_RUN}/metrics.json",
         history=f"{SMOKE_RUN}/history.csv",
@@ -61,6 +59,7 @@ rule smoke_train:
         runtime=720,
         mem_mb=16000,
     params:
+        code=code("scripts/smoke_train.py"),
         run=lambda wildcards: smoke_settings.run_settings(SMOKE, wildcards.model),
         device=config["device"],
         deterministic=config["deterministic"],
@@ -75,7 +74,6 @@ rule smoke_table6:
             f"{SMOKE_RUN}/metrics.json", model=SMOKE["models"], seed=config["seeds"]
         ),
         reference=repo_file("config/reference/table6.yaml"),
-        code=code("scripts/smoke_table6.py"),
     output:
         report(
             multiext("results/tables/table6", ".csv", ".md", ".tex"),
@@ -87,6 +85,7 @@ rule smoke_table6:
     conda:
         "../envs/symrep.yaml"
     params:
+        code=code("scripts/smoke_table6.py"),
         scale=config["scale"],
         ddof=config["std_ddof"],
         training=SMOKE["training"],
@@ -98,7 +97,6 @@ rule smoke_figures:
     input:
         check="resources/smoke/symmetry_check.npy",
         card="results/data/smoke.json",
-        code=code("scripts/smoke_figures.py"),
     output:
         report(
             multiext("results/figures/figure2", ".png", ".pdf"),
@@ -114,6 +112,7 @@ rule smoke_figures:
     conda:
         "../envs/symrep.yaml"
     params:
+        code=code("scripts/smoke_figures.py"),
         action=SMOKE["training"]["action"],
     script:
         "../scripts/smoke_figures.py"

@@ -1,4 +1,4 @@
-"""Analysis of learned representations: irreducible content, algebra loss, equivariance error.
+"""Analysis of learned representations: irreducible content and algebra loss.
 
 Irreducible characters come from Burnside's method for any group (the common eigenvectors of the
 class-multiplication matrices), and for direct products from the factors' characters.
@@ -144,19 +144,3 @@ def relation_residuals(group: FiniteGroup, generator_matrices) -> torch.Tensor:
 def algebra_loss(group: FiniteGroup, generator_matrices) -> float:
     """Mean over the presentation's relations of relation_residuals: 0 exactly for a representation."""
     return float(relation_residuals(group, generator_matrices).mean())
-
-
-def _sample_norm(t: torch.Tensor) -> torch.Tensor:
-    return t.reshape(t.shape[0], -1).norm(dim=1)
-
-
-@torch.no_grad()
-def equivariance_error(f, x, group: FiniteGroup, act_in, act_out=None) -> float:
-    """Mean over g and samples of ‖f(g·x) - g·f(x)‖ / ‖f(x)‖; act(g, x) callables, act_out None =
-    trivial (invariance)."""
-    fx = f(x)
-    errs = []
-    for g in range(group.order):
-        target = fx if act_out is None else act_out(g, fx)
-        errs.append(_sample_norm(f(act_in(g, x)) - target) / _sample_norm(fx).clamp_min(1e-30))
-    return float(torch.stack(errs).mean())

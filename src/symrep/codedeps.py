@@ -1,16 +1,24 @@
-"""Which `symrep` source files a rule script depends on, found from its static imports.
+"""What code a rule's outputs depend on: the `symrep` modules its script imports, and their fingerprint.
 
-Snakemake tracks a rule's script but not the modules it imports; rules therefore declare these files
-as inputs, so that editing a module reruns exactly the jobs whose scripts (transitively) import it.
+Snakemake tracks a rule's own script but not the modules it imports. Every rule therefore passes
+`code=code_fingerprint(script)` as a param: a digest of the syntax trees of the modules the script
+imports, directly or transitively. A change of code changes the digest and reruns exactly the jobs of
+the rules whose scripts import the module; comments, docstrings and formatting do not change a syntax
+tree, so such edits rerun nothing. Modules that decide only how a job logs and writes its files
+(`PLUMBING`) are left out, as is everything imported only through them.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
+import re
 from functools import cache
 from pathlib import Path
 
 PACKAGE = "symrep"
+#: modules that cannot change what a job computes (logging, rule set-up, atomic file replacement)
+PLUMBING = frozenset({"symrep.plumbing"})
 
 
 def _module_file(src: Path, dotted: str) -> Path | None:
@@ -51,6 +59,8 @@ def _closure(src: Path, script: Path) -> tuple[Path, ...]:
     while pending:
         current = pending.pop()
         for dotted in _imported_modules(src, current):
+            if dotted in PLUMBING:
+                continue
             parts = dotted.split(".")
             for i in range(1, len(parts) + 1):  # the module and every package __init__ above it
                 file = _module_file(src, ".".join(parts[:i]))
@@ -61,5 +71,74 @@ def _closure(src: Path, script: Path) -> tuple[Path, ...]:
 
 
 def code_dependencies(script: str | Path, src: str | Path) -> list[Path]:
-    """Absolute paths of the symrep source files `script` imports, directly or transitively."""
+    """Absolute paths of the symrep source files `script` imports, directly or transitively, except the
+    plumbing (`PLUMBING`) and what only it imports."""
     return list(_closure(Path(src).resolve(), Path(script).resolve()))
+
+
+class _DropDocstrings(ast.NodeTransformer):
+    def _strip(self, node):
+        self.generic_visit(node)
+        body = node.body
+        first = body[0] if body else None
+        if (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+        return node
+
+    visit_Module = visit_ClassDef = visit_FunctionDef = visit_AsyncFunctionDef = _strip
+
+
+@cache
+def normalized_code(file: Path) -> str:
+    """The module's syntax tree without docstrings, positions or comments: equal for two versions of a
+    file that differ only in comments, docstrings and formatting."""
+    tree = _DropDocstrings().visit(ast.parse(file.read_text(), str(file)))
+    return ast.dump(tree, annotate_fields=False, include_attributes=False)
+
+
+def code_fingerprint(script: str | Path, src: str | Path) -> str:
+    """Digest of the normalised code of every module `script` depends on (`code_dependencies`)."""
+    src = Path(src).resolve()
+    digest = hashlib.sha256()
+    for file in code_dependencies(script, src):
+        digest.update(file.relative_to(src).as_posix().encode() + b"\0")
+        digest.update(normalized_code(file).encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+_RULE = re.compile(r"^\s*rule (\w+):", re.M)
+_SCRIPT = re.compile(r'^\s+script:\s*\n\s+"\.\./scripts/([\w.]+\.py)"', re.M)
+
+
+def rule_scripts(workflow_dir: str | Path) -> dict[str, str]:
+    """Rule name -> script file name, for every rule of the workflow's .smk files that runs a script."""
+    out = {}
+    for smk in sorted(Path(workflow_dir).glob("*.smk")):
+        text = smk.read_text()
+        starts = [m.start() for m in _RULE.finditer(text)] + [len(text)]
+        for start, end in zip(starts, starts[1:]):
+            block = text[start:end]
+            if script := _SCRIPT.search(block):
+                out[_RULE.match(block)[1]] = script[1]
+    return out
+
+
+def rerun_map(repo: str | Path) -> dict[str, list[str]]:
+    """For every symrep module (dotted name): the rules whose jobs rerun when its code changes."""
+    repo = Path(repo).resolve()
+    src = repo / "src"
+    modules = sorted(src.rglob("*.py"))
+    rules_of: dict[str, list[str]] = {_dotted(src, m): [] for m in modules}
+    for rule, script in sorted(rule_scripts(repo / "workflow").items()):
+        for file in code_dependencies(repo / "scripts" / script, src):
+            rules_of[_dotted(src, file)].append(rule)
+    return rules_of
+
+
+def _dotted(src: Path, file: Path) -> str:
+    parts = file.relative_to(src).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)

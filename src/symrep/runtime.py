@@ -1,24 +1,13 @@
-"""Run-time plumbing shared by every rule script: logging, threads, devices, seeds, atomic files.
-
-torch is imported only where needed, so that data-fetching jobs start quickly.
-"""
+"""What a job runs on and from which random state: the device, the seeds, named random streams."""
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
 import random
-import sys
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import torch
-
-log = logging.getLogger("symrep")
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -52,47 +41,9 @@ def seed_everything(seed: int, deterministic: bool = False) -> torch.Generator:
     return generator
 
 
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+def stream_generator(seed: int, stream: int) -> torch.Generator:
+    """A CPU generator of its own for one use of a run's randomness (a data split, a fixed evaluation
+    draw), independent of the training stream: seeded with 1000·seed + stream."""
+    import torch
 
-
-def configure_logging(stream=None) -> None:
-    """One timestamped line per message on `stream` (default stderr)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
-
-
-@contextlib.contextmanager
-def rule_context(smk) -> Iterator[None]:
-    """Set up a rule script: log to snakemake.log[0], use the rule's threads (in torch, if the script
-    uses it), log any failure in full."""
-    log_file = open(smk.log[0], "w", buffering=1) if smk.log else None  # noqa: SIM115 (closed below)
-    stdout, stderr = sys.stdout, sys.stderr
-    if log_file:
-        sys.stdout = sys.stderr = log_file
-    configure_logging()
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(max(1, int(smk.threads)))
-    try:
-        yield
-    except BaseException:
-        log.exception("rule %s failed", smk.rule)
-        raise
-    finally:
-        sys.stdout, sys.stderr = stdout, stderr
-        if log_file:
-            log_file.close()
+    return torch.Generator().manual_seed(1000 * seed + stream)

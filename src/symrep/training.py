@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
-from symrep.runtime import atomic_path
+from symrep.plumbing import atomic_path
 
 log = logging.getLogger(__name__)
 

@@ -19,18 +19,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from symrep.actions import (
-    DIGIT_ROWS,
-    LEFT_DIGIT,
-    RIGHT_DIGIT,
-    act_2d,
-    hflip,
-    rotate_and_back,
-    rotate_then_rot90,
-)
+from symrep.actions.planar import act_2d, hflip, rot90, rotate
 from symrep.groups import FiniteGroup, get_group
 
 MEAN, STD = 0.5 * 0.1307, 0.3081**0.5  # PSCNN's normalisation of the two-digit canvas
+DIGIT_ROWS = slice(14, 42)  # the 56x56 canvas: rows of both digit boxes
+LEFT_DIGIT, RIGHT_DIGIT = slice(0, 28), slice(28, 56)
 SPLITS = ("train", "val", "test")
 NOISES = ("rotate_and_back", "rotate_then_rot90", "none")
 C4_AUGMENTATIONS = {"paper": "rotate_and_back", "released": "rotate_then_rot90"}
@@ -84,6 +78,18 @@ def digit_noise(group: str, c4_augmentation: str = "paper") -> str:
     return "rotate_and_back"
 
 
+def rotate_and_back(theta_degrees, k, x: torch.Tensor) -> torch.Tensor:
+    """Rotate by θ then by 90k - θ (bilinear both times): net 90k with interpolation artefacts
+    (DDMNIST as described in the paper)."""
+    back = 90 * torch.as_tensor(k, device=x.device) - torch.as_tensor(theta_degrees, device=x.device)
+    return rotate(back, rotate(theta_degrees, x))
+
+
+def rotate_then_rot90(theta_degrees, k, x: torch.Tensor) -> torch.Tensor:
+    """Rotate by θ (bilinear) then by 90k exactly: net θ + 90k (the released DDMNIST C4 code)."""
+    return rot90(k, rotate(theta_degrees, x))
+
+
 def act_digits(
     factor: FiniteGroup, g: torch.Tensor, x: torch.Tensor, theta: torch.Tensor, noise: str
 ) -> torch.Tensor:
@@ -94,9 +100,9 @@ def act_digits(
     x = torch.where(reflect[:, None, None, None], hflip(x), x)
     quarter_turns = torch.as_tensor(factor.rotation_k * 4 // factor.n_rot, device=x.device)[g]
     if noise == "rotate_and_back":
-        return rotate_and_back(x, theta, quarter_turns)
+        return rotate_and_back(theta, quarter_turns, x)
     if noise == "rotate_then_rot90":
-        return rotate_then_rot90(x, theta, quarter_turns)
+        return rotate_then_rot90(theta, quarter_turns, x)
     raise ValueError(f"noise must be one of {NOISES}, not {noise!r}")
 
 

@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from symrep.runtime import atomic_path
+from symrep.plumbing import atomic_path
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from symrep.data.fetch import md5sum
-from symrep.runtime import atomic_path
+from symrep.plumbing import atomic_path
 
 #: (train, val, test) sizes of the MedMNIST stand-ins, and class counts as in medmnist.INFO
 MEDMNIST_FIXTURES = {

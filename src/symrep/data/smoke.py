@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from symrep.runtime import atomic_path
+from symrep.plumbing import atomic_path
 
 GRID = 64  # the protocol's grid; positions below are in its cells and scale with the resolution
 INFLOW = ((32.0, 5.0), (59.0, 32.0), (32.0, 59.0), (5.0, 32.0))  # (x, y) per inflow position j

@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from symrep.actions import by_element, rotate_vector_field
+from symrep.actions.elements import by_element
+from symrep.actions.vector_field import rotate_vector_field
 from symrep.data.smoke import cell_centred, relative_difference
 
 #: how a quarter turn k acts on stored frames (see `act`)
 ACTIONS = ("paper", "staggered", "released")
 
 
-def act(frames: torch.Tensor, k, action: str = "paper") -> torch.Tensor:
+def act(k, frames: torch.Tensor, action: str = "paper") -> torch.Tensor:
     """Quarter turns k (int, or (B,) per sample) of stored frames (..., 2T, R, R), T velocity frames.
 
     paper: turn the grid counter-clockwise (x right, y up) and reorient the vectors, as for cell-centred
@@ -23,10 +24,10 @@ def act(frames: torch.Tensor, k, action: str = "paper") -> torch.Tensor:
     -k composed with a sign flip of the velocity.
     """
     if action == "released":
-        return rotate_vector_field(frames, k, y_up=False, components="yx")
+        return rotate_vector_field(k, frames, y_up=False, components="yx")
     if action not in ("paper", "staggered"):
         raise ValueError(f"unknown action {action!r}; known: {', '.join(ACTIONS)}")
-    turned = rotate_vector_field(frames, k, y_up=True, components="xy")
+    turned = rotate_vector_field(k, frames, y_up=True, components="xy")
     return turned if action == "paper" else by_element(_onto_faces, k, turned)
 
 
@@ -56,7 +57,7 @@ def symmetry_errors(plumes: np.ndarray, action: str = "paper", centred: bool = F
     base = torch.from_numpy(np.ascontiguousarray(plumes[0]))
     return np.stack(
         [
-            relative_difference(act(base, j, action).numpy(), plumes[target_plume(j, action)])
+            relative_difference(act(j, base, action).numpy(), plumes[target_plume(j, action)])
             for j in (1, 2, 3)
         ]
     )

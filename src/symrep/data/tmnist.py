@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from symrep.data.loaders import load_tmnist_csv
-from symrep.runtime import atomic_path
+from symrep.plumbing import atomic_path
 
 SIZE, MARGIN, BOX = 28, 5, 20
 

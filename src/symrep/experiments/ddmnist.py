@@ -15,10 +15,12 @@ import torch
 from symrep.data.ddmnist import DDMNISTPairs, PairAugmentation, build_ddmnist, digit_noise
 from symrep.data.loaders import load_dataset
 from symrep.experiments.classification import EvalSet, LossWeights, PairedClassificationTask
-from symrep.io import environment, fingerprint, save_weights, write_csv, write_json
-from symrep.models.ddmnist import DDMNISTCNN, parameter_count
+from symrep.files import environment, fingerprint, save_weights, write_csv, write_json
+from symrep.models.common import count_parameters
+from symrep.models.ddmnist import DDMNISTCNN
+from symrep.plumbing import atomic_path
 from symrep.representations import latent_representation
-from symrep.runtime import atomic_path, resolve_device, seed_everything
+from symrep.runtime import resolve_device, seed_everything
 from symrep.training import EarlyStopping, fit
 
 log = logging.getLogger(__name__)
@@ -78,7 +80,7 @@ def train_run(
         settings["model"],
         seed,
         device,
-        parameter_count(model),
+        count_parameters(model),
         noise,
     )
     result = fit(
@@ -97,7 +99,7 @@ def train_run(
         "group": settings["group"],
         "model": settings["model"],
         "seed": seed,
-        "params": parameter_count(model),
+        "params": count_parameters(model),
         "test_acc": plain["acc"],
         "test_loss": plain["loss"],
         "aug_test_acc": augmented["acc"],

@@ -124,7 +124,7 @@ class LatentTask:
     def losses(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         net, gens = self.model.net, self.model.generators()
         actions = latent_actions(gens, self.n_powers)
-        z1, z2 = net.encode(batch["x1"]), net.encode(batch["x2"])
+        z1, z2 = net.features(batch["x1"]), net.features(batch["x2"])
         moved = torch.einsum("bij,bj->bi", actions[batch["action"]], z1)
         out1 = net.head(z1)
         task_loss = F.mse_loss if self.spec.autoencoder else F.cross_entropy

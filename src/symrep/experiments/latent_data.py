@@ -13,7 +13,7 @@ import itertools
 import torch
 import torch.nn.functional as F
 
-from symrep.actions import hflip, rot90, rotate
+from symrep.actions.planar import hflip, rot90, rotate
 
 
 def _uniform(n: int, low: float, high: float, gen: torch.Generator) -> torch.Tensor:
@@ -105,8 +105,8 @@ class MNISTD3Pairs:
         x1 = self.images[p["index"].to(dev)][:, None]
         x1 = torch.where(flip[:, None, None, None], hflip(x1), x1)
         if self.rotate_x1:
-            x1 = rotate(x1, p["angle"].to(dev))
-        x2 = torch.where(reflect[:, None, None, None], hflip(x1), rotate(x1, (self.degrees * power).float()))
+            x1 = rotate(p["angle"].to(dev), x1)
+        x2 = torch.where(reflect[:, None, None, None], hflip(x1), rotate((self.degrees * power).float(), x1))
         action = torch.where(reflect, torch.full_like(power, self.n_powers), power - 1)
         return {"x1": x1, "x2": x2, "action": action}
 
@@ -138,8 +138,8 @@ class CifarC4Pairs:
         index, start, power = (p[k].to(dev) for k in ("index", "start", "power"))
         image = self.images[index]
         return {
-            "x1": rot90(image, start),
-            "x2": rot90(image, (start + power) % 4),
+            "x1": rot90(start, image),
+            "x2": rot90((start + power) % 4, image),
             "action": power - 1,
             "y": self.labels[index],
         }

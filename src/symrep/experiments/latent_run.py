@@ -16,8 +16,8 @@ from symrep.data.loaders import load_dataset
 from symrep.data.tmnist import load_glyphs
 from symrep.experiments.latent import SPECS, LatentTask, analyse
 from symrep.experiments.latent_data import CifarC4Pairs, MNISTD3Pairs, TMNISTPairs, split_indices
+from symrep.files import environment, fingerprint, save_weights, write_csv, write_json
 from symrep.groups import get_group
-from symrep.io import environment, fingerprint, save_weights, write_csv, write_json
 from symrep.models.latent import LatentActionModel
 from symrep.runtime import resolve_device, seed_everything
 from symrep.training import EarlyStopping, fit

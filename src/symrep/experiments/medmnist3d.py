@@ -17,12 +17,13 @@ import torch
 from medmnist import INFO
 from medmnist.evaluator import getACC, getAUC
 
-from symrep.actions import cube_rotate
+from symrep.actions.cubic import cube_rotate
 from symrep.data.loaders import load_dataset
 from symrep.experiments.classification import EvalSet, LossWeights, PairedClassificationTask
+from symrep.files import environment, fingerprint, save_weights, write_csv, write_json
 from symrep.groups import get_group
-from symrep.io import environment, fingerprint, save_weights, write_csv, write_json
-from symrep.models.resnet3d import CubeResNet3D, parameter_count
+from symrep.models.common import count_parameters
+from symrep.models.resnet3d import CubeResNet3D
 from symrep.representations import latent_representation
 from symrep.runtime import resolve_device, seed_everything
 from symrep.training import EarlyStopping, fit
@@ -90,13 +91,13 @@ class VolumePairs:
         x = self.clean(idx)
         if self.augment:
             g0 = torch.randint(CUBE.order, (len(idx),), generator=rng).to(device)
-            x, y = cube_rotate(x, g0, self.convention), self._labels(idx, g0)
+            x, y = cube_rotate(g0, x, self.convention), self._labels(idx, g0)
         else:
             y = self.labels[idx]
         if not with_x2:
             return x, y, None, None
         g = torch.randint(CUBE.order, (len(idx),), generator=rng).to(device)
-        return x, y, cube_rotate(x, g, self.convention), g
+        return x, y, cube_rotate(g, x, self.convention), g
 
 
 def eval_generator(seed: int, split: str) -> torch.Generator:
@@ -163,7 +164,7 @@ def train_run(
         settings["model"],
         seed,
         device,
-        parameter_count(model),
+        count_parameters(model),
     )
     result = fit(
         task,
@@ -181,7 +182,7 @@ def train_run(
         "dataset": flag,
         "model": settings["model"],
         "seed": seed,
-        "params": parameter_count(model),
+        "params": count_parameters(model),
         "test_acc": test["acc"],
         "test_auc": test["auc"],
         "rotated_test_acc": turned["acc"],

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from symrep.actions.vector_field import rotate_feature_maps
 from symrep.data.smoke_action import act
-from symrep.representations import spatial_channel_action
 
 
 @dataclass
@@ -126,7 +126,7 @@ class SmokeTask:
             return sum(F.mse_loss(pred[:, t], y[:, t]) for t in range(y.shape[1])), torch.zeros(
                 (), device=x.device
             )
-        x_rot, y1_rot = act(x, k, self.action), act(y[:, 0], k, self.action)
+        x_rot, y1_rot = act(k, x, self.action), act(k, y[:, 0], self.action)
         want_latent = self.lam > 0
         out, z = self._first_step(x, want_latent)
         out_rot, z_rot = self._first_step(x_rot, want_latent)
@@ -136,11 +136,14 @@ class SmokeTask:
             pred = pred + sum(F.mse_loss(later[:, t], y[:, t + 1]) for t in range(y.shape[1] - 1))
         if not want_latent:
             return pred, torch.zeros((), device=x.device)
-        z_turned = spatial_channel_action(z.float(), k, y_up=self.action != "released")
+        z_turned = rotate_feature_maps(k, z.float(), y_up=self.action != "released")
         return pred, F.mse_loss(z_turned, z_rot.float())
 
     def _first_step(self, x, latent: bool):
-        return self.model(x, latent=True) if latent else (self.model(x), None)
+        if not latent:
+            return self.model(x), None
+        z = self.model.features(x)
+        return self.model.head(z), z
 
     def train_epoch(self, epoch: int, rng: torch.Generator) -> dict[str, float]:
         order = torch.randperm(len(self.train), generator=rng)

@@ -10,8 +10,9 @@ import torch
 
 from symrep.data.smoke import load_simulations
 from symrep.experiments.smoke import SmokeTask, Windows, rollout_rmse
-from symrep.io import environment, fingerprint
-from symrep.models.smoke import build, parameter_count
+from symrep.files import environment, fingerprint
+from symrep.models.common import count_parameters
+from symrep.models.smoke import build
 from symrep.runtime import resolve_device, seed_everything
 from symrep.training import MeanPlateauStopping, fit
 
@@ -94,7 +95,7 @@ def train_and_evaluate(
     metrics = {
         "model": run["model"],
         "seed": seed,
-        "parameters": parameter_count(model),
+        "parameters": count_parameters(model),
         "future_rmse": rollout_rmse(model, future, tr["test_steps"], tr["batch_size"]),
         "domain_rmse": rollout_rmse(model, domain, tr["test_steps"], tr["batch_size"]),
         "best_val_rmse": result.best["val_rmse"],

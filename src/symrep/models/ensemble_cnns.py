@@ -65,13 +65,6 @@ class SupportCNN(nn.Module):
             x = F.layer_norm(x, x.shape[-2:])
         return self.linear(x.flatten(1))
 
-    def effective_parameters(self) -> int:
-        """Trainable coefficients: the support positions of each filter plus the linear layer."""
-        return (
-            sum(int(c.mask.sum()) * c.weight.shape[0] * c.weight.shape[1] for c in self.convs)
-            + self.linear.weight.numel()
-        )
-
 
 def init_support_cnn(model: SupportCNN, generator: torch.Generator, asym_init: str = "symmetric") -> None:
     """All weights ~ N(0, 1) (the released code's initialisation).

@@ -1,6 +1,6 @@
 """The main paper's exploratory networks (appendix B) and the learnable latent group action.
 
-Each network exposes `encode(x) -> z` (B, d) and `head(z)`: the decoder (autoencoders) or the
+Each network exposes `features(x) -> z` (B, d), the latent, and `head(z)`: the decoder (autoencoders) or the
 classifier. `LearnedGenerators` holds one learnable d x d matrix per group generator.
 """
 
@@ -37,7 +37,7 @@ class ConvAutoencoder(nn.Module):
             nn.Sigmoid(),
         )
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
 
     def head(self, z: torch.Tensor) -> torch.Tensor:
@@ -53,7 +53,7 @@ class MLPAutoencoder(nn.Module):
         self.encoder = nn.Sequential(nn.Flatten(), *_mlp(sizes))
         self.decoder = nn.Sequential(*_mlp(sizes[::-1]), nn.Sigmoid(), nn.Unflatten(1, (1, 28, 28)))
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
 
     def head(self, z: torch.Tensor) -> torch.Tensor:
@@ -96,7 +96,7 @@ class CifarClassifier(nn.Module):
         linear = nn.Linear(latent_dim, classes, bias=head == "linear")
         self.classifier = linear if head == "linear" else nn.Sequential(linear, nn.Softmax(dim=1))
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
 
     def head(self, z: torch.Tensor) -> torch.Tensor:

@@ -18,8 +18,8 @@ def conv_block(c_in: int, c_out: int, kernel: int) -> nn.Sequential:
 class SmokeCNN(nn.Module):
     """(layers - 1) blocks Conv-BN-ReLU of width `hidden`, then a Conv to the output channels.
 
-    `forward(x, latent=True)` also returns the last block's feature map (B, hidden, H, W): the latent on
-    which the method imposes C4 (block index 3 of 5, as in the released code).
+    `features(x)` is the last block's feature map (B, hidden, H, W): the latent on which the method
+    imposes C4 (block index 3 of 5, as in the released code); `head` maps it to the next frame.
     """
 
     def __init__(
@@ -32,10 +32,11 @@ class SmokeCNN(nn.Module):
         self.blocks = nn.Sequential(*(conv_block(a, b, kernel) for a, b in zip(widths[:-1], widths[1:])))
         self.head = nn.Conv2d(hidden, out_channels, kernel, padding=(kernel - 1) // 2)
 
-    def forward(self, x: torch.Tensor, latent: bool = False):
-        z = self.blocks(x)
-        out = self.head(z)
-        return (out, z) if latent else out
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.blocks(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
 
 
 class SmokeMLP(nn.Module):
@@ -71,7 +72,3 @@ def build(architecture: str, spec: dict, *, input_frames: int, resolution: int) 
     if architecture == "mlp":
         return SmokeMLP(2 * input_frames, 2, resolution, spec["hidden"], spec["layers"])
     raise ValueError(f"unknown SMOKE architecture {architecture!r} (known: cnn, mlp)")
-
-
-def parameter_count(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)

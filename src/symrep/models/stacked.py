@@ -55,10 +55,6 @@ class StackedEnsemble(nn.Module):
             for n in self.names:
                 self.stacked[_key(n)].copy_(state[n])
 
-    def member_state(self, e: int) -> dict[str, torch.Tensor]:
-        """Member `e`'s parameters, as the state dict of a lone member (detached copies)."""
-        return {n: self.stacked[_key(n)][e].detach().clone() for n in self.names}
-
     def _call(self, params: dict, x: torch.Tensor) -> torch.Tensor:
         return functional_call(self.base, (params, self.buffers_), (x,))
 

@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from symrep.runtime import atomic_path
+from symrep.plumbing import atomic_path
 
 
 def save_figure(fig: plt.Figure, png: str | Path, pdf: str | Path, dpi: int = 150) -> None:

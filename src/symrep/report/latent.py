@@ -9,8 +9,8 @@ import pandas as pd
 import torch
 
 from symrep.experiments.latent import SPECS, analyse
+from symrep.files import read_json
 from symrep.groups import get_group
-from symrep.io import read_json
 from symrep.report.aggregate import aggregate, mean_std
 from symrep.report.reference import citation, load_reference, reference_frame
 from symrep.report.tables import write_table

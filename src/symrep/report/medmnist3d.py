@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from symrep.io import read_json, write_csv
+from symrep.files import read_json, write_csv
 from symrep.report.aggregate import aggregate, mean_std, mean_std_cells
 from symrep.report.reference import citation, reference_frame
 from symrep.report.tables import write_table

@@ -12,7 +12,7 @@ import torch
 
 from symrep.data.smoke import cell_centred, relative_difference
 from symrep.data.smoke_action import act, target_plume
-from symrep.io import read_json
+from symrep.files import read_json
 from symrep.report.aggregate import aggregate, mean_std
 from symrep.report.figures import save_figure
 from symrep.report.reference import citation, load_reference
@@ -120,7 +120,7 @@ def figure2(check_file, card_file, png, pdf) -> None:
     plumes, card = np.load(check_file), read_json(card_file)["symmetry_check"]
     t = _frame(plumes)
     base = torch.from_numpy(plumes[0, t])
-    turned = [act(base, j, "paper").numpy() for j in range(4)]
+    turned = [act(j, base, "paper").numpy() for j in range(4)]
     vmax = _vmax(plumes[:, t])
     fig, axes = plt.subplots(2, 4, figsize=(12, 6.6))
     for j in range(4):
@@ -151,7 +151,7 @@ def figure7(check_file, action: str, png, pdf) -> None:
     )
     panels = [
         (field.numpy(), "velocity field u"),
-        (act(field, 1, action).numpy(), f"r · u  (action '{action}')"),
+        (act(1, field, action).numpy(), f"r · u  (action '{action}')"),
         (grid_only.numpy(), "grid turned, vectors not reoriented"),
     ]
     vmax = _vmax(field.numpy())

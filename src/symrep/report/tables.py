@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from symrep.runtime import atomic_path
+from symrep.plumbing import atomic_path
 
 _LATEX_ESCAPES = {
     "&": r"\&",

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from symrep.actions import act_2d
+from symrep.actions.planar import act_2d
 from symrep.data.loaders import load_dataset
 from symrep.groups import FiniteGroup
 

@@ -19,8 +19,8 @@ from symrep.experiments.ensembles.data import (
     training_images,
 )
 from symrep.experiments.ensembles.metrics import METRICS, OrbitAccumulator, bootstrap_weights
+from symrep.files import write_csv
 from symrep.groups import get_group
-from symrep.io import write_csv
 from symrep.models.ensemble_cnns import build_member
 from symrep.models.stacked import StackedEnsemble
 from symrep.runtime import resolve_device, seed_everything

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import torch
 
-from symrep.symmetrize import symmetric_kl
-
 METRICS = ("acc", "osp", "div")
+
+
+def symmetric_kl(logits_a: torch.Tensor, logits_b: torch.Tensor) -> torch.Tensor:
+    """Per sample KL(p‖q) + KL(q‖p) of p = softmax(logits_a), q = softmax(logits_b)."""
+    la, lb = logits_a.log_softmax(-1), logits_b.log_softmax(-1)
+    return ((la.exp() - lb.exp()) * (la - lb)).sum(-1)
 
 
 def orbit_metric_sums(logits: torch.Tensor, labels: torch.Tensor | None) -> dict[str, torch.Tensor]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from symrep.io import write_csv
+from symrep.files import write_csv
 from symrep.report.aggregate import aggregate
 from symrep.report.figures import plt, save_figure
 from symrep.report.reference import citation, load_reference, reference_frame

@@ -13,9 +13,10 @@ import torch
 
 from symrep.experiments.ensembles.data import augmenter, load_split, subset, training_images
 from symrep.experiments.ensembles.training import EnsembleTask, TrainingData, member_seed
+from symrep.files import environment, fingerprint, save_weights, write_csv, write_json
 from symrep.groups import get_group
-from symrep.io import environment, fingerprint, save_weights, write_csv, write_json
-from symrep.runtime import atomic_path, resolve_device, seed_everything
+from symrep.plumbing import atomic_path
+from symrep.runtime import resolve_device, seed_everything
 from symrep.training import EarlyStopping, fit
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import torch
 
-from symrep.runtime import atomic_path
+from symrep.plumbing import atomic_path
 
 
 def fingerprint(settings: Any) -> str:
