@@ -14,8 +14,8 @@ import time
 
 import torch
 
-from symrep.data.ddmnist import DDMNISTPairs, PairAugmentation, digit_noise
-from symrep.experiments.classification import EvalSet, LossWeights, PairedClassificationTask
+from symrep.experiments.ddmnist.pairs import DDMNISTPairs, PairAugmentation, digit_noise
+from symrep.experiments.paired_classification import EvalSet, LossWeights, PairedClassificationTask
 from symrep.models.ddmnist import DDMNISTCNN
 from symrep.representations import latent_representation
 from symrep.runtime import resolve_device

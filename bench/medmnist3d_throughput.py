@@ -14,8 +14,8 @@ import time
 import numpy as np
 import torch
 
-from symrep.experiments.classification import EvalSet, LossWeights, PairedClassificationTask
 from symrep.experiments.medmnist3d import AUGMENTED, CUBE, VolumePairs
+from symrep.experiments.paired_classification import EvalSet, LossWeights, PairedClassificationTask
 from symrep.models.resnet3d import CubeResNet3D
 from symrep.representations import latent_representation
 from symrep.runtime import resolve_device

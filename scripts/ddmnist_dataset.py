@@ -1,6 +1,6 @@
 """Rule ddmnist_dataset: sample one seed's DDMNIST digit pairs (train/val/test) from MNIST."""
 
-from symrep.experiments.ddmnist import make_dataset
+from symrep.experiments.ddmnist.data import make_dataset
 from symrep.plumbing import rule_context
 
 with rule_context(snakemake):

@@ -1,7 +1,7 @@
 """Rule ddmnist_figure6: two-digit examples under each group's augmentation."""
 
+from symrep.experiments.ddmnist.figures import figure6
 from symrep.plumbing import rule_context
-from symrep.report.ddmnist_figure import figure6
 
 with rule_context(snakemake):
     figure6(

@@ -1,17 +1,8 @@
 """Rule ddmnist_train: train and evaluate one (group, model, seed) on DDMNIST."""
 
-from symrep.experiments.ddmnist import train_run
+from symrep.experiments.ddmnist.run import train_run
 from symrep.plumbing import rule_context
+from symrep.runs import RunJob
 
 with rule_context(snakemake):
-    train_run(
-        snakemake.input.dataset,
-        snakemake.params.settings,
-        int(snakemake.wildcards.seed),
-        device=snakemake.params.device,
-        deterministic=snakemake.params.deterministic,
-        checkpoint=snakemake.params.checkpoint,
-        metrics=snakemake.output.metrics,
-        history=snakemake.output.history,
-        weights=snakemake.output.weights,
-    )
+    train_run(RunJob.from_rule(snakemake))

@@ -12,7 +12,7 @@ from oracles import act_two_digit, swap_fonts
 from symrep.actions.cubic import cube_rotate
 from symrep.actions.planar import act_2d, hflip, rot90, rotate
 from symrep.actions.vector_field import rotate_feature_maps, rotate_vector_field
-from symrep.data.ddmnist import rotate_and_back, rotate_then_rot90
+from symrep.experiments.ddmnist.pairs import rotate_and_back, rotate_then_rot90
 from symrep.groups import get_group
 
 

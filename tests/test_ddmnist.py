@@ -10,28 +10,28 @@ from oracles import act_two_digit
 
 from symrep.actions.planar import act_2d, rotate
 from symrep.config import ConfigError
-from symrep.data.ddmnist import (
+from symrep.experiments.ddmnist import run as ddmnist_run
+from symrep.experiments.ddmnist.data import build_ddmnist, sample_pairs
+from symrep.experiments.ddmnist.pairs import (
     MEAN,
     STD,
     DDMNISTPairs,
     PairAugmentation,
     act_digits,
-    build_ddmnist,
     compose,
     digit_noise,
-    sample_pairs,
 )
-from symrep.experiments import ddmnist as ddmnist_experiment
-from symrep.experiments.classification import EvalSet, LossWeights, PairedClassificationTask
-from symrep.experiments.ddmnist import train_run
-from symrep.experiments.ddmnist_settings import check_section, run_settings
+from symrep.experiments.ddmnist.plan import DDMNISTPlan
+from symrep.experiments.ddmnist.report import accuracy_table, table4
+from symrep.experiments.ddmnist.run import train_run
+from symrep.experiments.paired_classification import EvalSet, LossWeights, PairedClassificationTask
 from symrep.groups import get_group
 from symrep.losses import latent_equivariance_loss
 from symrep.models.common import count_parameters
 from symrep.models.ddmnist import DDMNISTCNN
-from symrep.report.ddmnist import accuracy_table, table4
 from symrep.report.reference import reference_frame
 from symrep.representations import latent_representation
+from symrep.runs import RunJob
 from symrep.training import fit
 
 CPU = torch.device("cpu")
@@ -314,16 +314,11 @@ def test_train_run_resumes_after_an_interruption_to_the_same_result(tmp_path, mo
     }
 
     def run(name):
-        out = {k: tmp_path / f"{name}.{k}" for k in ("metrics", "history", "weights")}
-        return train_run(
-            tmp_path / "data.pt",
-            settings,
-            0,
-            device="cpu",
-            deterministic=False,
-            checkpoint=tmp_path / f"{name}.ckpt",
-            **out,
+        out = {k: str(tmp_path / f"{name}.{k}") for k in ("metrics", "history", "weights")}
+        job = RunJob(
+            settings, 0, {"dataset": [str(tmp_path / "data.pt")]}, out, str(tmp_path / f"{name}.ckpt"), "cpu"
         )
+        return train_run(job)
 
     def interrupted_fit(*args, **kwargs):
         def stop(epoch, record):
@@ -333,7 +328,7 @@ def test_train_run_resumes_after_an_interruption_to_the_same_result(tmp_path, mo
         return fit(*args, **kwargs, on_epoch=stop)
 
     full = run("full")
-    monkeypatch.setattr(ddmnist_experiment, "fit", interrupted_fit)
+    monkeypatch.setattr(ddmnist_run, "fit", interrupted_fit)
     with pytest.raises(InterruptedError):
         run("resumed")
     assert (tmp_path / "resumed.ckpt").exists()
@@ -352,8 +347,10 @@ def test_train_run_resumes_after_an_interruption_to_the_same_result(tmp_path, mo
 
 
 def test_run_settings_hold_exactly_what_defines_a_run():
-    section = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["experiments"]["ddmnist"]
-    ours_c4, cnn_d4 = run_settings(section, "C4", "ours"), run_settings(section, "D4", "cnn")
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    section = config["experiments"]["ddmnist"]
+    plan = DDMNISTPlan(config)
+    ours_c4, cnn_d4 = plan.run_settings("C4", "ours"), plan.run_settings("D4", "cnn")
     assert ours_c4 == {
         "group": "C4",
         "model": "ours",
@@ -368,9 +365,8 @@ def test_run_settings_hold_exactly_what_defines_a_run():
     }
     assert cnn_d4["lambda"] == 0.0 and cnn_d4["shifted_task_weight"] == 0.0 and cnn_d4["lr"] == 0.0005
     assert "c4_augmentation" not in cnn_d4  # changing the C4 variant reruns only C4's runs
-    check_section(section)
     with pytest.raises(ConfigError, match=r"\|D4xD4\| = 64"):
-        check_section({**section, "latent_dim": 48})
+        DDMNISTPlan({**config, "experiments": {"ddmnist": {**section, "latent_dim": 48}}})
 
 
 def test_too_small_latent_is_one_clear_config_error(tmp_path):

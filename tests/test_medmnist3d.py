@@ -9,7 +9,6 @@ from symrep.actions.cubic import cube_rotate
 from symrep.config import ConfigError
 from symrep.data.fixtures import write_medmnist
 from symrep.data.loaders import load_medmnist
-from symrep.experiments.classification import EvalSet, LossWeights, PairedClassificationTask
 from symrep.experiments.medmnist3d import (
     CUBE,
     ORGAN_LEFT_RIGHT,
@@ -18,6 +17,7 @@ from symrep.experiments.medmnist3d import (
     mirrors_left_right,
 )
 from symrep.experiments.medmnist3d_settings import check_section, run_settings
+from symrep.experiments.paired_classification import EvalSet, LossWeights, PairedClassificationTask
 from symrep.losses import latent_equivariance_loss
 from symrep.models.common import count_parameters
 from symrep.models.resnet3d import CubeResNet3D

@@ -93,14 +93,8 @@ def fixture_input(wildcards):
     return f"{FIXTURES}/{wildcards.artifact}" if FIXTURES else []
 
 
-# Hyperparameter tables (workflow/report.smk)
+# Hyperparameter tables of experiments without a plan (workflow/report.smk adds the plans' own)
 HYPERPARAMETER_SETTINGS = {
     "table7": EXPERIMENTS["latent"],
-    "table8": EXPERIMENTS["ddmnist"]["groups"],
-    "table9": EXPERIMENTS["ddmnist"]["hyperparameters"],
     "table10": EXPERIMENTS["medmnist3d"]["hyperparameters"],
 }
-
-
-def hyperparameter_settings(wildcards):
-    return HYPERPARAMETER_SETTINGS[wildcards.table]

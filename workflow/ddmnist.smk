@@ -1,16 +1,15 @@
 # DDMNIST (main paper §6.1, appendix C.1): Table 4 and Figure 6 (Tables 8-9: workflow/report.smk).
-# Per seed one dataset of digit pairs; per (group, model, seed) one training job; docs/ddmnist.md.
-from symrep.experiments import ddmnist_settings
+# Per seed one dataset of digit pairs; per (group, model, seed) one training job. docs/ddmnist.md
+from symrep.experiments.ddmnist.plan import DDMNISTPlan
 
-DDMNIST = EXPERIMENTS["ddmnist"]
-DDMNIST_RUN = "results/ddmnist/{group}/{model}/seed{seed}"
+DDMNIST = register(DDMNISTPlan(config))
 
 
 rule ddmnist_dataset:
     input:
-        mnist=raw(DDMNIST["dataset"]),
+        mnist=raw(DDMNIST.section["dataset"]),
     output:
-        "resources/ddmnist/seed{seed}.pt",
+        DDMNIST.DATASET,
     log:
         "logs/ddmnist/dataset/seed{seed}.log",
     wildcard_constraints:
@@ -20,42 +19,37 @@ rule ddmnist_dataset:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/ddmnist_dataset.py"),
-        sizes={
-            "train": DDMNIST["train_per_class"],
-            "val": DDMNIST["val_per_class"],
-            "test": DDMNIST["test_per_class"],
-        },
+        sizes=DDMNIST.dataset_sizes(),
     script:
         "../scripts/ddmnist_dataset.py"
 
 
 rule ddmnist_train:
     input:
-        dataset=rules.ddmnist_dataset.output[0],
+        dataset=DDMNIST.DATASET,
     output:
-        metrics=f"{DDMNIST_RUN}/metrics.json",
-        history=f"{DDMNIST_RUN}/history.csv",
-        weights=f"{DDMNIST_RUN}/model.pt",
+        metrics=f"{DDMNIST.RUN}/metrics.json",
+        history=f"{DDMNIST.RUN}/history.csv",
+        weights=f"{DDMNIST.RUN}/model.pt",
     log:
         "logs/ddmnist/train/{group}_{model}_seed{seed}.log",
     benchmark:
         "benchmarks/ddmnist/{group}_{model}_seed{seed}.tsv"
     wildcard_constraints:
-        group="C4|D1|D4",
-        model="cnn|ours",
+        group=DDMNIST.constraint("groups"),
+        model=DDMNIST.constraint("models"),
         seed=r"\d+",
     conda:
         "../envs/symrep.yaml"
     threads: 1
     resources:
         gpu=1,
-        runtime=15 + 2 * DDMNIST["max_epochs"],  # minutes; about 1 min per CPU epoch of Ours
+        runtime=15 + 2 * DDMNIST.section["max_epochs"],  # minutes; about 1 min per CPU epoch of Ours
         mem_mb=4000,
     params:
+        **RUN,
         code=code("scripts/ddmnist_train.py"),
-        settings=lambda w: ddmnist_settings.run_settings(DDMNIST, w.group, w.model),
-        device=config["device"],
-        deterministic=config["deterministic"],
+        settings=DDMNIST.train_settings,
         checkpoint="checkpoints/ddmnist/{group}_{model}_seed{seed}.ckpt",
     script:
         "../scripts/ddmnist_train.py"
@@ -63,12 +57,7 @@ rule ddmnist_train:
 
 rule ddmnist_table4:
     input:
-        runs=expand(
-            rules.ddmnist_train.output.metrics,
-            group=DDMNIST["groups"],
-            model=DDMNIST["models"],
-            seed=config["seeds"],
-        ),
+        runs=DDMNIST.metrics(),
         reference=repo_file("config/reference/table4.yaml"),
     output:
         table=report(
@@ -92,7 +81,7 @@ rule ddmnist_table4:
 
 rule ddmnist_figure6:
     input:
-        dataset=f"resources/ddmnist/seed{config['seeds'][0]}.pt",
+        dataset=DDMNIST.figure6_dataset(),
     output:
         png=report("results/figures/figure6.png", category="DDMNIST"),
         pdf="results/figures/figure6.pdf",
@@ -103,20 +92,14 @@ rule ddmnist_figure6:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/ddmnist_figure6.py"),
-        groups=DDMNIST["groups"],
-        c4_augmentation=DDMNIST["c4_augmentation"],
+        groups=DDMNIST.section["groups"],
+        c4_augmentation=DDMNIST.section["c4_augmentation"],
     script:
         "../scripts/ddmnist_figure6.py"
-
-
-DDMNIST_TARGETS = [*rules.ddmnist_table4.output, *rules.ddmnist_figure6.output]
-if DDMNIST["enabled"]:
-    ddmnist_settings.check_section(DDMNIST)
-    TARGETS += DDMNIST_TARGETS
 
 
 # `snakemake ddmnist`: Table 4 and Figure 6
 rule ddmnist:
     input:
-        DDMNIST_TARGETS,
+        DDMNIST.targets(),
     localrule: True

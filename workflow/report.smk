@@ -1,4 +1,14 @@
-# Tables and figures rendered from configuration alone: the main paper's hyperparameter tables.
+# Tables rendered from configuration alone: the main paper's hyperparameter tables, each registered by
+# its experiment's plan when the experiment is enabled (this file is included after the experiments).
+HYPERPARAMETER_SETTINGS.update(
+    {t: s for plan in enabled_plans() for t, s in plan.hyperparameter_tables().items()}
+)
+
+
+def hyperparameter_settings(wildcards):
+    return HYPERPARAMETER_SETTINGS[wildcards.table]
+
+
 rule hyperparameter_table:
     input:
         reference=repo_file("config/reference/{table}.yaml"),

@@ -19,7 +19,7 @@ from medmnist.evaluator import getACC, getAUC
 
 from symrep.actions.cubic import cube_rotate
 from symrep.data.loaders import load_dataset
-from symrep.experiments.classification import EvalSet, LossWeights, PairedClassificationTask
+from symrep.experiments.paired_classification import EvalSet, LossWeights, PairedClassificationTask
 from symrep.files import environment, fingerprint, save_weights, write_csv, write_json
 from symrep.groups import get_group
 from symrep.models.common import count_parameters

@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 
-from symrep.data.ddmnist import MEAN, STD, PairAugmentation, compose, digit_noise
+from symrep.experiments.ddmnist.pairs import MEAN, STD, PairAugmentation, compose, digit_noise
 from symrep.report.figures import save_figure
 
 

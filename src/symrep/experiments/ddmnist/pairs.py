@@ -1,10 +1,8 @@
-"""Double-digit MNIST (DDMNIST) as Veefkind & Cesa build it, and its per-digit group augmentation.
+"""DDMNIST's per-digit group augmentation and its source of training pairs (x1, x2 = g·x1, g).
 
-Dataset: for each of the 100 classes n = 10a + b, `per_class` (left, right) digit pairs drawn with
-replacement among MNIST images of digit a and digit b; train from the MNIST training split, validation
-and test as two independent draws from the MNIST test split. Stored as uint8 digit pairs (N, 2, 28, 28);
-`compose` places them on the 56x56 canvas (rows 14-41, left digit in columns 0-27, right in 28-55) and
-normalises with PSCNN's constants.
+`compose` places a digit pair (uint8 (N, 2, 28, 28), as `symrep.experiments.ddmnist.data` stores it) on
+the 56x56 canvas (rows 14-41, left digit in columns 0-27, right in 28-55) and normalises it with PSCNN's
+constants.
 
 Augmentation acts on each digit independently with an element of the factor group (C4, D1 or D4),
 batched on the tensors' device; the product-group element of a pair is g = g_left·|F| + g_right
@@ -16,7 +14,6 @@ batched on the tensors' device; the product-group element of a pair is g = g_lef
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from symrep.actions.planar import act_2d, hflip, rot90, rotate
@@ -25,40 +22,8 @@ from symrep.groups import FiniteGroup, get_group
 MEAN, STD = 0.5 * 0.1307, 0.3081**0.5  # PSCNN's normalisation of the two-digit canvas
 DIGIT_ROWS = slice(14, 42)  # the 56x56 canvas: rows of both digit boxes
 LEFT_DIGIT, RIGHT_DIGIT = slice(0, 28), slice(28, 56)
-SPLITS = ("train", "val", "test")
 NOISES = ("rotate_and_back", "rotate_then_rot90", "none")
 C4_AUGMENTATIONS = {"paper": "rotate_and_back", "released": "rotate_then_rot90"}
-
-
-def sample_pairs(
-    images: np.ndarray, labels: np.ndarray, per_class: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """(100·per_class, 2, 28, 28) uint8 digit pairs and their labels 10·left + right, class by class."""
-    by_digit = [np.flatnonzero(labels == d) for d in range(10)]
-    missing = [d for d, idx in enumerate(by_digit) if len(idx) == 0]
-    if missing:
-        raise ValueError(f"MNIST split has no image of digit(s) {missing}")
-    left, right = [], []
-    for number in range(100):
-        left.append(rng.choice(by_digit[number // 10], size=per_class))
-        right.append(rng.choice(by_digit[number % 10], size=per_class))
-    digits = np.stack([images[np.concatenate(left)], images[np.concatenate(right)]], axis=1)
-    return digits, np.repeat(np.arange(100), per_class)
-
-
-def build_ddmnist(mnist: dict[str, np.ndarray], sizes: dict[str, int], seed: int) -> dict[str, torch.Tensor]:
-    """`<split>_digits` (uint8) and `<split>_labels` (int64) for train/val/test; `sizes` = pairs per class.
-
-    One seeded generator draws train (MNIST train split), then val and test (MNIST test split).
-    """
-    rng = np.random.default_rng(seed)
-    out = {}
-    for split in SPLITS:
-        source = "train" if split == "train" else "test"
-        digits, labels = sample_pairs(mnist[f"{source}_images"], mnist[f"{source}_labels"], sizes[split], rng)
-        out[f"{split}_digits"] = torch.from_numpy(np.ascontiguousarray(digits, dtype=np.uint8))
-        out[f"{split}_labels"] = torch.from_numpy(labels.astype(np.int64))
-    return out
 
 
 def compose(digits: torch.Tensor) -> torch.Tensor:
