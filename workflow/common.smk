@@ -26,7 +26,7 @@ validate_config(config, REPO / "config" / "schemas" / "config.schema.yaml")
 EXPERIMENTS = config["experiments"]
 PLANS = {}  # experiment name -> its plan; each workflow/<experiment>.smk registers one
 TARGETS = []  # final outputs of experiments without a plan
-# params of every training rule besides its settings and code: the device and determinism
+# the device and determinism: params of every training job besides its settings and code
 RUN = dict(device=config["device"], deterministic=config["deterministic"])
 
 
@@ -98,3 +98,7 @@ HYPERPARAMETER_SETTINGS = {
     "table7": EXPERIMENTS["latent"],
     "table10": EXPERIMENTS["medmnist3d"]["hyperparameters"],
 }
+
+
+def hyperparameter_settings(wildcards):
+    return HYPERPARAMETER_SETTINGS[wildcards.table]

@@ -5,10 +5,6 @@ HYPERPARAMETER_SETTINGS.update(
 )
 
 
-def hyperparameter_settings(wildcards):
-    return HYPERPARAMETER_SETTINGS[wildcards.table]
-
-
 rule hyperparameter_table:
     input:
         reference=repo_file("config/reference/{table}.yaml"),
