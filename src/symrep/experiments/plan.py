@@ -10,16 +10,28 @@ so they import no torch. A plan
 * says which catalogue datasets it reads (`datasets`) and which files are its final outputs (`targets`);
 * builds each run's settings: exactly what defines the run, used as the training rule's `settings`
   param (a config change reruns exactly the runs it changes) and in the run's checkpoint fingerprint.
+
+Protocols. Where the authors' released code and the paper's text disagree, an experiment's section has
+`protocol_options`: per protocol (`released`, `described`) one bundle of option values laid over the
+section, and `protocols`: the protocols to run. A run's *variant* is the protocol it belongs to, or
+`common` when its settings are the same under every protocol: such a run is trained once and shown under
+each protocol.
 """
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
-from symrep.config import ConfigError
+from symrep.config import ConfigError, deep_merge
 
+PROTOCOLS = (
+    "released",
+    "described",
+)  # the authors' code as it produced the numbers; the text, read correctly
+COMMON = "common"  # the variant of a run whose settings every protocol shares
 TABLE_FORMATS = ("csv", "md", "tex")
 FIGURE_FORMATS = ("png", "pdf")
 
@@ -79,3 +91,25 @@ class ExperimentPlan:
     def constraint(self, key: str) -> str:
         """Wildcard constraint for a registry key: exactly its allowed values."""
         return one_of(self.ALLOWED[key])
+
+    # --- protocols -------------------------------------------------------------------------------------
+
+    def protocols(self) -> list[str]:
+        """The protocols to run, in the configuration's order."""
+        return list(self.section.get("protocols", []))
+
+    def options(self, protocol: str) -> dict:
+        """The section with `protocol`'s bundle of option values laid over it (and the bundles removed)."""
+        base = {k: v for k, v in self.section.items() if k not in ("protocols", "protocol_options")}
+        return deep_merge(base, copy.deepcopy(self.section["protocol_options"][protocol]))
+
+    def variant(self, protocol: str, settings_of: Callable[[dict], dict]) -> str:
+        """`common` when `settings_of(options)` is the same under every protocol of `protocol_options`
+        (whether or not it is run), else `protocol`."""
+        mine = settings_of(self.options(protocol))
+        defined = self.section["protocol_options"]
+        return COMMON if all(settings_of(self.options(p)) == mine for p in defined) else protocol
+
+    def variant_options(self, variant: str) -> dict:
+        """The options of a variant: a `common` run's settings are those of any protocol."""
+        return self.options(next(iter(self.section["protocol_options"])) if variant == COMMON else variant)
