@@ -117,6 +117,8 @@ def test_claims_hold_fail_or_are_not_testable():
         == ["fails"] * 2
     )
     assert evaluate([claim], records, pd.DataFrame(), set())["outcome"].tolist() == ["not testable"]
+    quick = evaluate([claim], records, pd.DataFrame(), {"x"}, "quick")["outcome"].tolist()
+    assert quick == ["not comparable (quick) [holds]"] * 2
     missing = evaluate([{**claim, "columns": ["D4"]}], records, pd.DataFrame(), {"x"})
     assert set(missing["outcome"]) == {"not testable"}
     reported = pd.DataFrame(

@@ -84,6 +84,14 @@ class ExperimentPlan:
         """The experiment's final outputs (tables, figures, claims)."""
         return []
 
+    def verdict_files(self) -> list[str]:
+        """Per-cell verdict records of the experiment's tables (results/verdicts/<table>.csv)."""
+        return []
+
+    def claim_files(self) -> list[str]:
+        """Records (claim, protocol, outcome, detail) of the claims the experiment's report decides itself."""
+        return []
+
     def hyperparameter_tables(self) -> dict[str, Any]:
         """Paper hyperparameter tables rendered from this configuration: table name -> settings."""
         return {}

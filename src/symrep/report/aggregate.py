@@ -20,8 +20,10 @@ def aggregate(frame: pd.DataFrame, by: list[str], values: list[str], ddof: int =
 
 
 def mean_std(mean: float, std: float, digits: int = 3) -> str:
-    """The papers' 'mean (std)' cell format."""
-    return f"{mean:.{digits}f} ({std:.{digits}f})"
+    """The papers' 'mean (std)' cell format; empty for a missing mean, std 0 when missing."""
+    if mean is None or pd.isna(mean):
+        return ""
+    return f"{mean:.{digits}f} ({0.0 if std is None or pd.isna(std) else std:.{digits}f})"
 
 
 def mean_std_cells(stats: pd.DataFrame, value: str, digits: int = 3) -> list[str]:

@@ -3,7 +3,8 @@
 Every table of the pipeline is built the same way. An experiment's report gives `cells`: one row per
 (row keys, protocol, column) of this run, with `run_mean`, `run_std`, `runs` (seeds), `kind` (the metric,
 for the verdict rule's floor) and the paper's `paper_mean`/`paper_std` for the same row and column (NaN
-when the paper has none), plus `paper_only`: the paper's rows this pipeline does not reproduce. `beside`
+when the paper has none), plus `paper_only`: the paper's rows this pipeline does not reproduce. Cells
+of kind `info` (e.g. parameter counts) are shown as plain numbers, without a verdict. `beside`
 returns the table to render (this run's rows, each labelled with its protocol and followed by a verdict
 per column, then the paper's row) and the verdict records (one per cell) that the reproduction summary
 counts.
@@ -11,29 +12,22 @@ counts.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import pandas as pd
 
+from symrep.report.aggregate import mean_std
 from symrep.report.verdicts import mean_verdict
 
 THIS_RUN, PAPER, PAPER_ONLY = "this run", "paper", "paper (not reproduced here)"
+INFO = "info"  # a cell shown without a verdict
 CELL_COLUMNS = ("protocol", "column", "kind", "run_mean", "run_std", "runs", "paper_mean", "paper_std")
 
 
-def mean_std(mean: float, std: float, digits: int = 3) -> str:
-    """The papers' 'mean (std)' cell format."""
-    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
-        return ""
-    std = 0.0 if std is None or (isinstance(std, float) and math.isnan(std)) else std
-    return f"{mean:.{digits}f} ({std:.{digits}f})"
-
-
 def verdict_records(cells: pd.DataFrame, keys: Sequence[str], table: str, scale: str) -> pd.DataFrame:
-    """One record per cell of this run: its numbers, the paper's, Δ, the bound and the verdict."""
+    """One record per judged cell of this run: its numbers, the paper's, Δ, the bound and the verdict."""
     rows = []
-    for cell in cells.to_dict("records"):
+    for cell in cells[cells["kind"] != INFO].to_dict("records"):
         paper_mean = cell["paper_mean"] if not pd.isna(cell["paper_mean"]) else None
         paper_std = cell["paper_std"] if not pd.isna(cell["paper_std"]) else None
         v = mean_verdict(cell["run_mean"], cell["run_std"], paper_mean, paper_std, cell["kind"], scale)
@@ -62,31 +56,37 @@ def beside(
     row_order: Sequence[tuple] | None = None,
     column_order: Sequence[str] | None = None,
     digits: int = 3,
+    info_digits: int = 2,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rendered table, verdict records). `keys` name a row (e.g. ["model"]); `paper_only` has the keys,
     `column`, `paper_mean` and `paper_std` of the paper's rows that no run reproduces; `row_order` lists
     row keys in the paper's order (unlisted rows go last)."""
     keys = list(keys)
     records = verdict_records(cells, keys, table, scale)
-    columns = list(
-        column_order or dict.fromkeys(cells["column"].tolist() + paper_only.get("column", []).tolist())
-    )
+    verdicts = {
+        (*(r[k] for k in keys), r["protocol"], r["column"]): r["verdict"] for r in records.to_dict("records")
+    }
+    info_columns = set(cells.loc[cells["kind"] == INFO, "column"])
+    columns = list(column_order or dict.fromkeys([*cells["column"], *paper_only.get("column", [])]))
+
+    def shown(mean, std, column):
+        return mean_std(mean, std, digits) if column not in info_columns else f"{mean:.{info_digits}f}"
+
     out = []
-    for key, group in records.groupby(keys + ["protocol"], sort=False):
-        row = dict(zip(keys + ["protocol"], key if isinstance(key, tuple) else (key,)))
-        row["source"] = THIS_RUN
-        for r in group.itertuples():
-            row[r.column] = mean_std(r.run_mean, r.run_std, digits)
-            row[f"{r.column} verdict"] = r.verdict
+    for key, group in cells.groupby(keys + ["protocol"], sort=False):
+        row = {**dict(zip(keys + ["protocol"], key)), "source": THIS_RUN}
+        for r in group.to_dict("records"):
+            row[r["column"]] = shown(r["run_mean"], r["run_std"], r["column"])
+            if r["column"] not in info_columns:
+                row[f"{r['column']} verdict"] = verdicts[(*key, r["column"])]
         out.append(row)
     papers = pd.concat(
         [cells.drop_duplicates(keys + ["column"]).assign(source=PAPER), paper_only.assign(source=PAPER_ONLY)]
     )
-    for key, group in papers.groupby(keys + ["source"], sort=False):
-        row = dict(zip(keys + ["source"], key))
-        row["protocol"] = ""
+    for key, group in papers[papers["paper_mean"].notna()].groupby(keys + ["source"], sort=False):
+        row = {**dict(zip(keys + ["source"], key)), "protocol": ""}
         for r in group.to_dict("records"):
-            row[r["column"]] = mean_std(r["paper_mean"], r["paper_std"], digits)
+            row[r["column"]] = shown(r["paper_mean"], r["paper_std"], r["column"])
         out.append(row)
     frame = pd.DataFrame(out)
     ordered = [*keys, "source", "protocol"]

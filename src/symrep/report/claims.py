@@ -8,7 +8,8 @@
   ensemble curves); it writes `claim, protocol, outcome, detail` records that this module collects.
 
 A claim is evaluated per protocol present in the results; it is `not testable` (with why) when its
-experiment is disabled or the rows it needs are missing.
+experiment is disabled or the rows it needs are missing. At a scale other than `paper` the outcome reads
+`not comparable (<scale>) [holds|fails]`: a quick run neither confirms nor refutes a paper.
 """
 
 from __future__ import annotations
@@ -60,8 +61,12 @@ def _compare(claim: dict, records: pd.DataFrame, sign: int) -> list[dict]:
     return out
 
 
+def _at_scale(outcome: str, scale: str) -> str:
+    return outcome if scale == "paper" or outcome == NOT_TESTABLE else f"not comparable ({scale}) [{outcome}]"
+
+
 def evaluate(
-    claims: list[dict], records: pd.DataFrame, reported: pd.DataFrame, enabled: set[str]
+    claims: list[dict], records: pd.DataFrame, reported: pd.DataFrame, enabled: set[str], scale: str = "paper"
 ) -> pd.DataFrame:
     """One row per (claim, protocol): the claim, its source, the outcome and the numbers behind it."""
     rows = []
@@ -79,5 +84,5 @@ def evaluate(
             ]
         else:
             raise ValueError(f"claim {claim['id']}: unknown predicate {claim['predicate']!r}")
-        rows += [{**head, **r} for r in results]
+        rows += [{**head, **r, "outcome": _at_scale(r["outcome"], scale)} for r in results]
     return pd.DataFrame(rows, columns=["id", "experiment", "claim", "source", *CLAIM_COLUMNS[1:]])

@@ -59,7 +59,7 @@ def write_summary(
     counts = (
         cell_counts(records) if not records.empty else pd.DataFrame(columns=["table", "protocol", *COUNTS])
     )
-    claims = evaluate(load_claims(claims_file), records, reported, set(enabled))
+    claims = evaluate(load_claims(claims_file), records, reported, set(enabled), scale)
     with atomic_path(outputs["cells"]) as tmp:
         counts.to_csv(tmp, index=False)
     with atomic_path(outputs["claims"]) as tmp:
