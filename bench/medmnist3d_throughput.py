@@ -14,7 +14,7 @@ import time
 import numpy as np
 import torch
 
-from symrep.experiments.medmnist3d import AUGMENTED, CUBE, VolumePairs
+from symrep.experiments.medmnist3d.data import AUGMENTED, CUBE, VolumePairs
 from symrep.experiments.paired_classification import EvalSet, LossWeights, PairedClassificationTask
 from symrep.models.resnet3d import CubeResNet3D
 from symrep.representations import latent_representation

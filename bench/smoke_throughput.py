@@ -16,9 +16,9 @@ import numpy as np
 import torch
 import yaml
 
-from symrep.data import smoke
-from symrep.experiments.smoke import SmokeTask, Windows, rollout_rmse
-from symrep.experiments.smoke_settings import MODELS
+from symrep.experiments.smoke.data import Windows
+from symrep.experiments.smoke.plan import MODELS, rotation_set
+from symrep.experiments.smoke.task import SmokeTask, rollout_rmse
 from symrep.models.smoke import build
 from symrep.runtime import resolve_device
 
@@ -26,17 +26,16 @@ CONFIG = "config/config.yaml"
 
 
 def generation(steps: int, sims: int) -> None:
-    from symrep.data.smoke_phiflow import simulate
+    from symrep.experiments.smoke.generate import GRID, layout, simulate
 
-    tasks = smoke.rotation_set(sims)
-    centers, forces, radius = smoke.layout(tasks, smoke.GRID)
-    simulate(centers[:1], forces[:1], steps=2, resolution=smoke.GRID, radius=radius)  # warm-up
+    centers, forces, radius = layout(rotation_set(sims), GRID)
+    simulate(centers[:1], forces[:1], steps=2, resolution=GRID, radius=radius)  # warm-up
     start = time.perf_counter()
-    simulate(centers, forces, steps=steps, resolution=smoke.GRID, radius=radius)
+    simulate(centers, forces, steps=steps, resolution=GRID, radius=radius)
     batched = (time.perf_counter() - start) / steps / sims
     start = time.perf_counter()
     for i in range(min(sims, 4)):
-        simulate(centers[i : i + 1], forces[i : i + 1], steps=steps, resolution=smoke.GRID, radius=radius)
+        simulate(centers[i : i + 1], forces[i : i + 1], steps=steps, resolution=GRID, radius=radius)
     single = (time.perf_counter() - start) / steps / min(sims, 4)
     print(
         f"generation, 64x64, {steps} steps: {sims} simulations batched {batched * 1e3:.1f} ms per simulation-step "

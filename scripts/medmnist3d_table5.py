@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
+from symrep.experiments.medmnist3d.report import render
 from symrep.plumbing import rule_context
-from symrep.report.medmnist3d import render
 
 with rule_context(snakemake):
     render(

@@ -2,15 +2,15 @@
 
 from pathlib import Path
 
+from symrep.experiments.smoke.report import table6
 from symrep.plumbing import rule_context
-from symrep.report.smoke import table6
 
 with rule_context(snakemake):
     p = snakemake.params
     table6(
-        snakemake.input.runs,
+        list(snakemake.input.runs),
         snakemake.input.reference,
-        Path(snakemake.output[0]).with_suffix(""),
+        Path(snakemake.output.table[0]).with_suffix(""),
         scale=p.scale,
         ddof=p.ddof,
         training=p.training,

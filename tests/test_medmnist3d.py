@@ -1,27 +1,28 @@
-"""MedMNIST3D: the 3D ResNet, the volume pairs under the cube group, labels, medmnist's metrics, settings."""
+"""MedMNIST3D: the 3D ResNet, the volume pairs under the cube group, labels, medmnist's metrics, the plan,
+one training run."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+import yaml
+from conftest import REPO
 from medmnist.evaluator import Evaluator
 
 from symrep.actions.cubic import cube_rotate
 from symrep.config import ConfigError
 from symrep.data.fixtures import write_medmnist
 from symrep.data.loaders import load_medmnist
-from symrep.experiments.medmnist3d import (
-    CUBE,
-    ORGAN_LEFT_RIGHT,
-    VolumePairs,
-    medmnist_scores,
-    mirrors_left_right,
-)
-from symrep.experiments.medmnist3d_settings import check_section, run_settings
+from symrep.experiments.medmnist3d.data import CUBE, ORGAN_LEFT_RIGHT, VolumePairs, mirrors_left_right
+from symrep.experiments.medmnist3d.plan import MedMNIST3DPlan
+from symrep.experiments.medmnist3d.run import train_run
+from symrep.experiments.medmnist3d.task import medmnist_scores
 from symrep.experiments.paired_classification import EvalSet, LossWeights, PairedClassificationTask
 from symrep.losses import latent_equivariance_loss
 from symrep.models.common import count_parameters
 from symrep.models.resnet3d import CubeResNet3D
 from symrep.representations import latent_representation
+from symrep.runs import RunJob
 
 CPU = torch.device("cpu")
 
@@ -108,17 +109,13 @@ def test_label_action_is_a_group_action_and_labels_the_rotated_view():
     and Ours' CE on x2 is against that label, not x1's."""
     v, _ = volumes(11)
     source = VolumePairs(v, np.arange(11), CPU, augment=True, convention="left", organ_label_remap=True)
-    act = source.label_action()
+    act = source.label_table
     assert act.shape == (CUBE.order, 11)
     for g in range(CUBE.order):
         for h in range(CUBE.order):
             assert torch.equal(act[int(CUBE.table[g, h])], act[g][act[h]])
-    assert (
-        VolumePairs(
-            v, np.arange(11), CPU, augment=True, convention="left", organ_label_remap=False
-        ).label_action()
-        is None
-    )
+    kept = VolumePairs(v, np.arange(11), CPU, augment=True, convention="left", organ_label_remap=False)
+    assert kept.label_table is None
     torch.manual_seed(0)
     model = CubeResNet3D(11, 3)
     x = source.clean(torch.arange(2))
@@ -166,6 +163,7 @@ def test_scores_equal_medmnists_evaluator(tmp_path, flag, n_classes):
 
 
 SECTION = {
+    "enabled": True,
     "channels": 6,
     "batch_size": 32,
     "eval_batch_size": 48,
@@ -175,22 +173,74 @@ SECTION = {
     "mixed_precision": True,
     "organ_label_remap": True,
     "datasets": ["organmnist3d"],
+    "models": ["cnn", "cnn_aug", "ours"],
     "hyperparameters": {"organmnist3d": {"lr": 1e-4, "lambda": 2.0}},
 }
 
 
+def plan(**section):
+    return MedMNIST3DPlan({"seeds": [0], "experiments": {"medmnist3d": {**SECTION, **section}}})
+
+
 def test_run_settings_carry_only_what_affects_the_run():
-    assert run_settings(SECTION, "organmnist3d", "ours")["lambda"] == 2.0
+    settings = plan().run_settings
+    assert settings("organmnist3d", "ours")["lambda"] == 2.0
     # the authors' MedMNIST loss: 0.5·CE(x1) + 0.5·CE(x2) for Ours, CE(x1) alone for the CNNs (λ = 0)
-    assert run_settings(SECTION, "organmnist3d", "ours")["task_weights"] == [0.5, 0.5]
-    assert run_settings(SECTION, "organmnist3d", "cnn_aug")["task_weights"] == [1.0, 0.0]
-    assert run_settings(SECTION, "organmnist3d", "cnn_aug")["lambda"] == 0.0
-    assert run_settings(SECTION, "organmnist3d", "cnn_aug")["organ_label_remap"]
-    assert not run_settings(SECTION, "organmnist3d", "cnn")[
-        "organ_label_remap"
-    ]  # never turned: nothing to swap
-    check_section(SECTION)
-    with pytest.raises(ConfigError, match="not a multiple"):
-        check_section({**SECTION, "channels": 4})
-    with pytest.raises(ConfigError, match="no lr/lambda"):
-        check_section({**SECTION, "datasets": ["nodulemnist3d"]})
+    assert settings("organmnist3d", "ours")["task_weights"] == [0.5, 0.5]
+    assert settings("organmnist3d", "cnn_aug")["task_weights"] == [1.0, 0.0]
+    assert settings("organmnist3d", "cnn_aug")["lambda"] == 0.0
+    assert settings("organmnist3d", "cnn_aug")["organ_label_remap"]
+    assert not settings("organmnist3d", "cnn")["organ_label_remap"]  # never turned: nothing to swap
+
+
+def test_bad_sections_are_one_config_error_listing_every_problem():
+    with pytest.raises(
+        ConfigError, match=r"(?s)not a multiple of \|O\| = 24.*no lr/lambda for \['nodulemnist3d'\]"
+    ):
+        plan(channels=4, datasets=["nodulemnist3d"])
+    plan(channels=4, enabled=False)  # a disabled experiment is not checked
+
+
+def test_schema_enums_are_the_plans_allowed_values():
+    schema = yaml.safe_load((REPO / "config/schemas/experiments/medmnist3d.schema.yaml").read_text())
+    allowed = {key: list(values) for key, values in MedMNIST3DPlan.ALLOWED.items()}
+    props = schema["properties"]
+    assert props["datasets"]["items"]["enum"] == allowed["datasets"]
+    assert props["models"]["items"]["enum"] == allowed["models"]
+    assert props["convention"]["enum"] == allowed["convention"]
+    [pattern] = props["hyperparameters"]["patternProperties"]
+    assert pattern == f"^({'|'.join(allowed['datasets'])})$"
+
+
+def test_train_run_writes_metrics_history_and_weights_and_repeats_itself(tmp_path):
+    write_medmnist(tmp_path / "nodulemnist3d.npz", 2, 2, seed=0)
+    nodule = plan(
+        datasets=["nodulemnist3d"],
+        hyperparameters={"nodulemnist3d": {"lr": 1e-4, "lambda": 1.0}},
+        channels=3,
+        batch_size=8,
+        max_epochs=1,
+    )
+    settings = nodule.run_settings("nodulemnist3d", "ours")
+
+    def run(name):
+        out = {k: str(tmp_path / f"{name}.{k}") for k in ("metrics", "history", "weights")}
+        job = RunJob(
+            settings,
+            0,
+            {"npz": [str(tmp_path / "nodulemnist3d.npz")]},
+            out,
+            str(tmp_path / f"{name}.ckpt"),
+            "cpu",
+            extra={"dataset": "nodulemnist3d"},
+        )
+        return train_run(job)
+
+    first, second = run("first"), run("second")
+    assert first["dataset"] == "nodulemnist3d" and first["settings"] == settings and first["seed"] == 0
+    assert first["params"] == count_parameters(CubeResNet3D(2, 3)) and first["epochs"] == 1
+    keep = ("test_acc", "test_auc", "rotated_test_acc", "rotated_test_equivariance", "best_val_acc")
+    assert {k: first[k] for k in keep} == {k: second[k] for k in keep}
+    assert not (tmp_path / "first.ckpt").exists() and (tmp_path / "first.weights").exists()
+    history = [pd.read_csv(tmp_path / f"{n}.history").drop(columns="seconds") for n in ("first", "second")]
+    pd.testing.assert_frame_equal(*history)

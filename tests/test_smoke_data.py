@@ -8,21 +8,41 @@ import yaml
 from conftest import REPO
 
 from symrep.config import ConfigError
-from symrep.data import smoke
-from symrep.data.smoke_action import act, symmetry_errors
-from symrep.experiments.smoke import Windows
-from symrep.experiments.smoke_settings import check
+from symrep.experiments.smoke.action import ACTIONS, act, symmetry_errors
+from symrep.experiments.smoke.data import Windows, load_simulations
+from symrep.experiments.smoke.generate import (
+    Solver,
+    divergence,
+    generate,
+    layout,
+    save_frames,
+    simulate,
+    symmetric_layout,
+)
+from symrep.experiments.smoke.plan import SmokePlan, file_name, rotation_set
 
-PAPER = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["experiments"]["smoke"]
+CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+PAPER = CONFIG["experiments"]["smoke"]
+
+
+def plan(section: dict) -> SmokePlan:
+    return SmokePlan({**CONFIG, "experiments": {"smoke": section}})
 
 
 def test_protocol_tasks_are_35_distinct_simulations_of_the_rotation_set():
-    generated = set(smoke.rotation_set(PAPER["generator"]["simulations"]))
+    generated = set(rotation_set(PAPER["generator"]["simulations"]))
     train, domain = ({tuple(t) for t in PAPER["tasks"][s]} for s in ("train", "test_domain"))
     assert len(generated) == 36 and len(train) == 25 and len(domain) == 10
     assert train | domain < generated and not train & domain
     assert generated - train - domain == {(32, 3)}
-    check(PAPER)
+    assert list(plan(PAPER).problems()) == []
+
+
+def test_the_schema_allows_exactly_the_plans_models_and_actions():
+    schema = yaml.safe_load((REPO / "config" / "schemas" / "experiments" / "smoke.schema.yaml").read_text())
+    props = schema["properties"]
+    assert tuple(props["models"]["items"]["enum"]) == SmokePlan.ALLOWED["models"]
+    assert tuple(props["training"]["properties"]["action"]["enum"]) == ACTIONS
 
 
 @pytest.mark.parametrize(
@@ -40,20 +60,21 @@ def test_protocol_tasks_are_35_distinct_simulations_of_the_rotation_set():
         ),
     ],
 )
-def test_inconsistent_configuration_is_one_clear_error(change, message):
+def test_inconsistent_configuration_is_one_clear_error_when_enabled(change, message):
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        check({**PAPER, **change})
+        plan({**PAPER, **change})
+    plan({**PAPER, **change, "enabled": False})  # a disabled section is not checked
 
 
 def test_layout_turns_with_the_box():
     """Inflow j+1 is inflow j turned by a quarter turn about the box centre, at any resolution."""
     for resolution in (64, 32):
-        centers, forces, radius = smoke.symmetric_layout(0.2, resolution)
+        centers, forces, radius = symmetric_layout(0.2, resolution)
         turn = np.array([[0, -1], [1, 0]])
         c = resolution / 2
         assert np.allclose((centers[:-1] - c) @ turn.T + c, centers[1:])
         assert np.allclose(forces[:-1] @ turn.T, forces[1:]) and radius == 5 * resolution / 64
-    centers, forces, _ = smoke.layout([(3, 2), (6, 1)], 64)
+    centers, forces, _ = layout([(3, 2), (6, 1)], 64)
     assert centers.tolist() == [[32, 59], [59, 32]] and np.allclose(forces, [[0, -0.033], [-0.06, 0]])
 
 
@@ -69,10 +90,10 @@ def test_divergence_of_a_discrete_curl_is_zero_and_of_a_source_is_its_flux():
     psi = np.random.default_rng(0).standard_normal((9, 9))
     psi[0, :] = psi[-1, :] = psi[:, 0] = psi[:, -1] = 0  # stream function zero on the walls
     ux, uy = psi[1:, :-1] - psi[:-1, :-1], -(psi[:-1, 1:] - psi[:-1, :-1])  # u = curl(psi) on the faces
-    assert np.abs(smoke.divergence(np.stack([ux, uy]))).max() < 1e-12
+    assert np.abs(divergence(np.stack([ux, uy]))).max() < 1e-12
     source = np.zeros((2, 8, 8))
     source[0, 3, 4], source[1, 4, 3] = 1.0, 1.0  # flow out of cell (3, 3) through its right and top faces
-    div = smoke.divergence(source)
+    div = divergence(source)
     assert div[3, 3] == 2 and div[3, 4] == -1 and div[4, 3] == -1 and div.sum() == 0
 
 
@@ -91,11 +112,9 @@ def test_staggered_action_turns_the_divergence_with_the_grid():
     """Exact on the MAC layout: the divergence of the turned field is the turned divergence."""
     x = staggered_field(np.random.default_rng(2), (2, 8, 8))
     for k in range(4):
-        div = smoke.divergence(act(k, x, "staggered").numpy())
-        assert np.allclose(div, np.rot90(smoke.divergence(x.numpy()), -k), atol=1e-5), k
-    assert not np.allclose(
-        smoke.divergence(act(1, x, "paper").numpy()), np.rot90(smoke.divergence(x.numpy()), -1)
-    )
+        div = divergence(act(k, x, "staggered").numpy())
+        assert np.allclose(div, np.rot90(divergence(x.numpy()), -k), atol=1e-5), k
+    assert not np.allclose(divergence(act(1, x, "paper").numpy()), np.rot90(divergence(x.numpy()), -1))
 
 
 def test_released_action_is_the_opposite_turn_with_the_velocity_negated_for_odd_k():
@@ -108,9 +127,7 @@ def test_released_action_is_the_opposite_turn_with_the_velocity_negated_for_odd_
 @pytest.fixture(scope="module")
 def plumes():
     """Four plumes related by quarter turns, simulated together (small grid, few steps, float64)."""
-    from symrep.data.smoke_phiflow import simulate
-
-    centers, forces, radius = smoke.symmetric_layout(0.2, 32)
+    centers, forces, radius = symmetric_layout(0.2, 32)
     return simulate(centers, forces, steps=12, resolution=32, radius=radius)
 
 
@@ -131,16 +148,14 @@ def test_plumes_rise_along_their_buoyancy_and_are_divergence_free(plumes):
     above_bottom_inflow = plumes[0, -1, 1, 2:14, 14:18].mean()
     below_top_inflow = plumes[2, -1, 1, 18:30, 14:18].mean()
     assert above_bottom_inflow > 0.1 and below_top_inflow < -0.1
-    assert np.abs(smoke.divergence(plumes)).max() < 1e-4  # solver abs_tol 1e-4 on the residual norm
+    assert np.abs(divergence(plumes)).max() < 1e-4  # solver abs_tol 1e-4 on the residual norm
 
 
 def test_generator_writes_the_protocol_layout_deterministically(tmp_path):
-    from symrep.data.smoke_phiflow import Solver, generate
-
-    tasks = smoke.rotation_set(2)
+    tasks = rotation_set(2)
     cards = []
     for run in ("a", "b"):
-        paths = [tmp_path / run / smoke.file_name(*t) for t in tasks]
+        paths = [tmp_path / run / file_name(*t) for t in tasks]
         cards.append(
             generate(
                 tasks,
@@ -152,8 +167,8 @@ def test_generator_writes_the_protocol_layout_deterministically(tmp_path):
                 check_path=tmp_path / run / "check.npy",
             )
         )
-    a = smoke.load_simulations([tmp_path / "a" / smoke.file_name(*t) for t in tasks])
-    b = smoke.load_simulations([tmp_path / "b" / smoke.file_name(*t) for t in tasks])
+    a = load_simulations([tmp_path / "a" / file_name(*t) for t in tasks])
+    b = load_simulations([tmp_path / "b" / file_name(*t) for t in tasks])
     assert a.shape == (2, 3, 2, 16, 16) and a.dtype == np.float32 and np.array_equal(a, b)
     assert np.load(tmp_path / "a" / "check.npy").shape == (4, 3, 2, 16, 16)
     assert [s["file"] for s in cards[0]["simulations"]] == ["raw_data_1_0.npy", "raw_data_2_1.npy"]
@@ -173,8 +188,8 @@ def test_windows_feed_ten_frames_and_target_the_next():
 
 
 def test_stored_simulations_must_agree(tmp_path):
-    smoke.save_frames(tmp_path / "a.npy", np.zeros((5, 2, 8, 8)))
-    smoke.save_frames(tmp_path / "b.npy", np.zeros((6, 2, 8, 8)))
-    assert smoke.load_simulations([tmp_path / "a.npy"] * 2).shape == (2, 5, 2, 8, 8)
+    save_frames(tmp_path / "a.npy", np.zeros((5, 2, 8, 8)))
+    save_frames(tmp_path / "b.npy", np.zeros((6, 2, 8, 8)))
+    assert load_simulations([tmp_path / "a.npy"] * 2).shape == (2, 5, 2, 8, 8)
     with pytest.raises(ValueError, match="disagree"):
-        smoke.load_simulations([tmp_path / "a.npy", tmp_path / "b.npy"])
+        load_simulations([tmp_path / "a.npy", tmp_path / "b.npy"])

@@ -2,6 +2,7 @@
 definition, the losses, seeded determinism, and Table 6 beside the paper's rows."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,16 +13,24 @@ import yaml
 from conftest import REPO
 
 from symrep.actions.vector_field import rotate_feature_maps
-from symrep.data.smoke import save_frames
-from symrep.data.smoke_action import act
-from symrep.experiments.smoke import SmokeTask, Windows, rollout, rollout_rmse
-from symrep.experiments.smoke_run import train_and_evaluate
-from symrep.experiments.smoke_settings import MODELS, run_settings
+from symrep.experiments.smoke import run as smoke_run
+from symrep.experiments.smoke.action import act
+from symrep.experiments.smoke.data import Windows
+from symrep.experiments.smoke.plan import MODELS, SmokePlan
+from symrep.experiments.smoke.report import table6
+from symrep.experiments.smoke.run import train_run
+from symrep.experiments.smoke.task import SmokeTask, rollout, rollout_rmse
 from symrep.models.common import count_parameters
 from symrep.models.smoke import SmokeCNN, SmokeMLP, build
-from symrep.report.smoke import table6
+from symrep.runs import RunJob
+from symrep.training import fit
 
-PAPER = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["experiments"]["smoke"]
+CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+PAPER = CONFIG["experiments"]["smoke"]
+
+
+def run_settings(section: dict, model: str) -> dict:
+    return SmokePlan({**CONFIG, "experiments": {"smoke": section}}).run_settings(model)
 
 
 def test_paper_parameter_counts():
@@ -132,7 +141,7 @@ def tiny_data(tmp_path_factory):
     rng = np.random.default_rng(0)
     paths = [root / f"sim{i}.npy" for i in range(3)]
     for p in paths:
-        save_frames(p, np.cumsum(rng.standard_normal((14, 2, 8, 8)), axis=0) * 0.1)
+        np.save(p, (np.cumsum(rng.standard_normal((14, 2, 8, 8)), axis=0) * 0.1).astype(np.float32))
     return paths
 
 
@@ -161,26 +170,66 @@ def tiny_run(model):
     return run_settings(cfg, model)
 
 
+def tiny_job(model: str, seed: int, data, out) -> RunJob:
+    outputs = {k: str(out / f"{model}{seed}.{k}") for k in ("metrics", "history", "weights")}
+    inputs = {"train": [str(p) for p in data[:2]], "domain": [str(p) for p in data[2:]]}
+    return RunJob(tiny_run(model), seed, inputs, outputs, str(out / f"{model}{seed}.ckpt"), "cpu")
+
+
+def written(job: RunJob) -> tuple[dict, pd.DataFrame, dict]:
+    """The metrics, history and weights a run wrote."""
+    out = job.outputs
+    metrics = json.loads(Path(out["metrics"]).read_text())
+    return metrics, pd.read_csv(out["history"]), torch.load(out["weights"])
+
+
 @pytest.mark.parametrize("model", list(MODELS))
 def test_same_seed_same_run_and_other_seed_other_run(tiny_data, tmp_path, model):
-    def train(seed, name):
-        metrics, history, net = train_and_evaluate(
-            tiny_run(model),
-            seed,
-            tiny_data[:2],
-            tiny_data[2:],
-            checkpoint=tmp_path / f"{name}.pt",
-            device="cpu",
+    (m1, h1, w1), (m2, h2, w2), (_m3, _, w3) = (
+        written(job)
+        for job in (
+            tiny_job(model, 0, tiny_data, tmp_path / "a"),
+            tiny_job(model, 0, tiny_data, tmp_path / "b"),
+            tiny_job(model, 1, tiny_data, tmp_path / "c"),
         )
-        return metrics, history, net.state_dict()
-
-    (m1, h1, w1), (m2, h2, w2), (_m3, _, w3) = train(0, "a"), train(0, "b"), train(1, "c")
+        if train_run(job)
+    )
     assert m1["future_rmse"] == m2["future_rmse"] and m1["domain_rmse"] == m2["domain_rmse"]
-    assert [h["val_rmse"] for h in h1] == [h["val_rmse"] for h in h2] and len(h1) == 2
-    assert all(torch.equal(w1[k], w2[k]) for k in w1)
-    assert any(not torch.equal(w1[k], w3[k]) for k in w1 if w1[k].is_floating_point())
+    assert h1["val_rmse"].tolist() == h2["val_rmse"].tolist() and len(h1) == 2
+    assert all(torch.equal(w1["model"][k], w2["model"][k]) for k in w1["model"])
+    assert any(not torch.equal(w1["model"][k], w3["model"][k]) for k in w1["model"] if k.endswith("weight"))
     assert m1["windows"] == {"train": 8, "valid": 4, "test_future": 4, "test_domain": 3}
     assert np.isfinite([m1["future_rmse"], m1["domain_rmse"]]).all() and m1["selected"] == "best"
+    assert m1["settings"] == w1["run"] == tiny_run(model) and m1["seed"] == w1["seed"] == 0
+    assert m1["params"] == count_parameters(
+        build(*(tiny_run(model)[k] for k in ("architecture", "network")), input_frames=2, resolution=8)
+    )
+
+
+def test_a_killed_run_resumes_to_the_same_result(tiny_data, tmp_path, monkeypatch):
+    def interrupted_fit(*args, **kwargs):
+        def stop(epoch, record):
+            if epoch == 1:  # after the first epoch's checkpoint was written
+                raise InterruptedError
+
+        return fit(*args, **kwargs, on_epoch=stop)
+
+    full = tiny_job("ours", 0, tiny_data, tmp_path / "full")
+    train_run(full)
+    resumed = tiny_job("ours", 0, tiny_data, tmp_path / "resumed")
+    monkeypatch.setattr(smoke_run, "fit", interrupted_fit)
+    with pytest.raises(InterruptedError):
+        train_run(resumed)
+    assert Path(resumed.checkpoint).exists() and not Path(resumed.outputs["metrics"]).exists()
+    monkeypatch.undo()
+    metrics = train_run(resumed)
+    assert metrics["resumed_from"] == 1 and not Path(resumed.checkpoint).exists()
+    (m1, h1, w1), (m2, h2, w2) = written(full), written(resumed)
+    assert {k: m1[k] for k in ("future_rmse", "domain_rmse", "best_val_rmse")} == {
+        k: m2[k] for k in ("future_rmse", "domain_rmse", "best_val_rmse")
+    }
+    pd.testing.assert_frame_equal(h1.drop(columns="seconds"), h2.drop(columns="seconds"))
+    assert all(torch.equal(w1["model"][k], w2["model"][k]) for k in w1["model"])
 
 
 def test_run_settings_hold_only_what_the_model_depends_on():
@@ -206,7 +255,7 @@ def test_table6_puts_each_run_beside_the_papers_row(tmp_path):
                     "seed": seed,
                     "future_rmse": future,
                     "domain_rmse": 0.7,
-                    "parameters": 247_850,
+                    "params": 247_850,
                 }
             )
         )

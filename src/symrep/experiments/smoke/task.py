@@ -1,65 +1,18 @@
-"""SMOKE autoregression (main paper §6.3, appendix C.3; protocols.md §4): windows, losses, rollout RMSE.
+"""SMOKE autoregression (main paper §6.3, appendix C.3): rollouts, their RMSE, the training task.
 
-A window starting at s feeds frames s+offset .. s+offset+9 (stacked to 20 channels) and targets the
-following frames; predictions are fed back autoregressively (the oldest frame dropped). All windows are
-gathered on the device from the resident simulations: no per-sample Python in the loop.
+Predictions are fed back autoregressively (the oldest input frame dropped).
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
 from symrep.actions.vector_field import rotate_feature_maps
-from symrep.data.smoke_action import act
-
-
-@dataclass
-class Windows:
-    """Windows into resident simulations data (S, T, 2, R, R): window i = simulation sims[i] from starts[i]."""
-
-    data: torch.Tensor
-    sims: torch.Tensor
-    starts: torch.Tensor
-    input_frames: int
-    offset: int
-
-    @classmethod
-    def grid(
-        cls, data: torch.Tensor, first_stop_step, *, input_frames: int, offset: int, target_frames: int
-    ) -> Windows:
-        """Every simulation of `data` at starts range(*first_stop_step), checked to fit in its frames."""
-        starts = torch.arange(*first_stop_step)
-        if len(starts) == 0:
-            raise ValueError(f"window range {list(first_stop_step)} holds no window")
-        last = int(starts[-1]) + offset + input_frames + target_frames
-        if last > data.shape[1]:
-            raise ValueError(
-                f"window range {list(first_stop_step)} with {target_frames} target frames needs "
-                f"{last} frames per simulation, the data has {data.shape[1]}"
-            )
-        sims = torch.arange(data.shape[0]).repeat_interleave(len(starts))
-        return cls(
-            data, sims.to(data.device), starts.repeat(data.shape[0]).to(data.device), input_frames, offset
-        )
-
-    def __len__(self) -> int:
-        return len(self.sims)
-
-    def batch(self, index: torch.Tensor, target_frames: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Inputs (B, 2·input_frames, R, R) and targets (B, target_frames, 2, R, R) of windows `index`."""
-        index = index.to(self.sims.device)
-        t = (
-            self.starts[index, None]
-            + self.offset
-            + torch.arange(self.input_frames + target_frames, device=index.device)
-        )
-        frames = self.data[self.sims[index, None], t]
-        x = frames[:, : self.input_frames].flatten(1, 2)
-        return x, frames[:, self.input_frames :]
+from symrep.experiments.smoke.action import act
+from symrep.experiments.smoke.data import Windows
 
 
 def rollout(model, x: torch.Tensor, steps: int) -> torch.Tensor:

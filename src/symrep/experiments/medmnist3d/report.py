@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from symrep.experiments.medmnist3d.plan import MedMNIST3DPlan
 from symrep.files import read_json, write_csv
 from symrep.report.aggregate import aggregate, mean_std, mean_std_cells
 from symrep.report.reference import citation, reference_frame
 from symrep.report.tables import write_table
 
-DATASETS = ["nodulemnist3d", "synapsemnist3d", "organmnist3d"]
+DATASETS = MedMNIST3DPlan.ALLOWED["datasets"]
 DATASET_NAMES = {"nodulemnist3d": "Nodule3D", "synapsemnist3d": "Synapse3D", "organmnist3d": "Organ3D"}
 #: model key → (group, model, aug) as Table 5 labels its rows
 ROWS = {"cnn": ("N/A", "CNN", "no"), "cnn_aug": ("N/A", "CNN", "yes"), "ours": ("S4", "Ours", "yes")}

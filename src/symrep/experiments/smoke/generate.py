@@ -1,10 +1,15 @@
-"""Buoyant smoke plumes simulated with PhiFlow 3.4, many simulations at once along a batch dimension.
+"""SMOKE data generation: the rotation set of Wang, Walters & Yu simulated with PhiFlow 3.4, many
+simulations at once along a batch dimension, and its data card (settings, timing, physics checks).
 
-The step follows Wang, Walters & Yu's rotation-set generator (protocols.md §4.1): MacCormack advection
-of the smoke plus the inflow, buoyancy (smoke × force, resampled to the staggered velocity grid),
-semi-Lagrangian self-advection of the velocity (dt = 1), then a pressure projection. The pressure solve
-is plain conjugate gradients on the consistent Laplacian, warm-started from the previous pressure
-(libcheck.md §1: the notebook's solver setting diverges in PhiFlow 3.4).
+Simulation (k, j) has its inflow at position j (bottom, right, top, left wall) and buoyancy k times that
+position's base force. Stored frames are (T, 2, R, R) float32: channels (u_x, u_y), rows = y growing
+upward, columns = x (PhiFlow's layout), each component on the lower/left faces of its cells (a MAC grid
+without the top/right wall faces, which are zero).
+
+The step: MacCormack advection of the smoke plus the inflow, buoyancy (smoke × force, resampled to the
+staggered velocity grid), semi-Lagrangian self-advection of the velocity (dt = 1), then a pressure
+projection. The pressure solve is plain conjugate gradients on the consistent Laplacian, warm-started
+from the previous pressure (the notebook's solver setting diverges in PhiFlow 3.4; docs/smoke.md).
 """
 
 from __future__ import annotations
@@ -18,10 +23,44 @@ from pathlib import Path
 import numpy as np
 from phi.torch import flow
 
-from symrep.data import smoke
-from symrep.data.smoke_action import ACTIONS, symmetry_errors
+from symrep.experiments.smoke.action import ACTIONS, symmetry_errors
+from symrep.plumbing import atomic_path
 
 log = logging.getLogger(__name__)
+GRID = 64  # the protocol's grid; positions below are in its cells and scale with the resolution
+INFLOW = ((32.0, 5.0), (59.0, 32.0), (32.0, 59.0), (5.0, 32.0))  # (x, y) per inflow position j
+BUOYANCY = ((0.0, 0.01), (-0.01, 0.0), (0.0, -0.011), (0.01, 0.0))  # base force per j (0.011: as released)
+RADIUS = 5.0
+
+
+def layout(tasks, resolution: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Inflow centres (S, 2), buoyancy forces (S, 2) and inflow radius of rotation-set simulations."""
+    scale = resolution / GRID
+    centers = np.array([INFLOW[j] for _, j in tasks]) * scale
+    forces = np.array([np.multiply(BUOYANCY[j], k) for k, j in tasks])
+    return centers, forces, RADIUS * scale
+
+
+def symmetric_layout(buoyancy: float, resolution: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Four plumes related exactly by the quarter turns r^j of the box: inflow at position j and force
+    r^j (0, buoyancy) (counter-clockwise in x right, y up). The check of the generator's C4 symmetry."""
+    scale = resolution / GRID
+    forces = np.array([(0.0, buoyancy), (-buoyancy, 0.0), (0.0, -buoyancy), (buoyancy, 0.0)])
+    return np.array(INFLOW) * scale, forces, RADIUS * scale
+
+
+def divergence(frames: np.ndarray) -> np.ndarray:
+    """Discrete divergence per cell (..., R, R) of stored face velocities, with the walls' zero normal
+    velocity on the right and top faces that storage drops."""
+    ux, uy = frames[..., 0, :, :], frames[..., 1, :, :]
+    right = np.concatenate([ux[..., 1:], np.zeros_like(ux[..., :1])], axis=-1)
+    top = np.concatenate([uy[..., 1:, :], np.zeros_like(uy[..., :1, :])], axis=-2)
+    return right - ux + top - uy
+
+
+def save_frames(path: str | Path, frames: np.ndarray) -> None:
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.save(f, frames.astype(np.float32))
 
 
 @dataclass(frozen=True)
@@ -99,8 +138,8 @@ def generate(
     """Simulate the rotation-set simulations `tasks` ((k, j) pairs) and the four plumes of the symmetry
     check in one batch; store each simulation's frames after its first step (T = steps - 1) at `paths`
     and the check plumes at `check_path`; return the data card (settings, timing, physics checks)."""
-    centers, forces, radius = smoke.layout(tasks, resolution)
-    check_centers, check_forces, _ = smoke.symmetric_layout(check_buoyancy, resolution)
+    centers, forces, radius = layout(tasks, resolution)
+    check_centers, check_forces, _ = symmetric_layout(check_buoyancy, resolution)
     start = time.perf_counter()
     frames = simulate(
         np.concatenate([centers, check_centers]),
@@ -112,8 +151,8 @@ def generate(
     )[:, 1:]
     seconds = time.perf_counter() - start
     for path, sim in zip(paths, frames):
-        smoke.save_frames(path, sim)
-    smoke.save_frames(check_path, frames[len(tasks) :])
+        save_frames(path, sim)
+    save_frames(check_path, frames[len(tasks) :])
     return {
         "dataset": "smoke rotation set (Wang, Walters & Yu), generated",
         "generator": {
@@ -134,7 +173,7 @@ def generate(
                 "file": Path(p).name,
                 "shape": list(sim.shape),
                 "max_speed": float(np.abs(sim).max()),
-                "max_abs_divergence": float(np.abs(smoke.divergence(sim)).max()),
+                "max_abs_divergence": float(np.abs(divergence(sim)).max()),
             }
             for (k, j), p, sim in zip(tasks, paths, frames)
         ],
@@ -144,7 +183,7 @@ def generate(
 
 def symmetry_summary(plumes: np.ndarray, buoyancy: float) -> dict:
     """Relative differences between plume 0 acted on by r^j and the plume simulated turned by r^j."""
-    summary = {"buoyancy": buoyancy, "max_abs_divergence": float(np.abs(smoke.divergence(plumes)).max())}
+    summary = {"buoyancy": buoyancy, "max_abs_divergence": float(np.abs(divergence(plumes)).max())}
     for name, errors in [
         ("cell_centred", symmetry_errors(plumes, centred=True)),
         *((f"stored_{a}", symmetry_errors(plumes, a)) for a in ACTIONS),

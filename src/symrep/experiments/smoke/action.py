@@ -1,4 +1,8 @@
-"""The C4 action on stored SMOKE velocity frames, three ways, and the check of the generator against it."""
+"""The C4 action on stored SMOKE velocity frames, three ways, and the check of the generator against it.
+
+Stored frames hold each velocity component on the lower/left faces of its cells (PhiFlow's MAC grid
+without the top/right wall faces, which are zero), rows = y growing upward, columns = x.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ import torch
 
 from symrep.actions.elements import by_element
 from symrep.actions.vector_field import rotate_vector_field
-from symrep.data.smoke import cell_centred, relative_difference
 
 #: how a quarter turn k acts on stored frames (see `act`)
 ACTIONS = ("paper", "staggered", "released")
@@ -42,16 +45,31 @@ def _onto_faces(k: int, frames: torch.Tensor) -> torch.Tensor:
     return v.reshape(frames.shape)
 
 
+def cell_centred(frames: np.ndarray) -> np.ndarray:
+    """Face velocities averaged to cell centres (walls' zero right/top faces restored): a layout on which
+    quarter turns of the box act exactly, unlike the stored one (offset by half a cell per component)."""
+    ux, uy = frames[..., 0, :, :], frames[..., 1, :, :]
+    right = np.concatenate([ux[..., 1:], np.zeros_like(ux[..., :1])], axis=-1)
+    top = np.concatenate([uy[..., 1:, :], np.zeros_like(uy[..., :1, :])], axis=-2)
+    return np.stack([(ux + right) / 2, (uy + top) / 2], axis=-3)
+
+
+def relative_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """‖a − b‖ / ‖b‖ per leading index (frame), over the remaining axes."""
+    axes = tuple(range(1, a.ndim))
+    return np.sqrt(((a - b) ** 2).sum(axes) / np.maximum((b**2).sum(axes), 1e-30))
+
+
 def target_plume(j: int, action: str) -> int:
-    """Which plume of `symmetric_layout` plume 0 turned by j should match (the released action turns the
-    grid the other way)."""
+    """Which plume of `generate.symmetric_layout` plume 0 turned by j should match (the released action
+    turns the grid the other way)."""
     return (-j) % 4 if action == "released" else j
 
 
 def symmetry_errors(plumes: np.ndarray, action: str = "paper", centred: bool = False) -> np.ndarray:
     """Relative difference, per frame, between plume 0 acted on by j = 1, 2, 3 and the plume simulated
-    with the correspondingly turned inflow and buoyancy (`symmetric_layout`): (3, T). `centred` compares
-    cell-centred velocities turned exactly (the simulation's symmetry alone)."""
+    with the correspondingly turned inflow and buoyancy (`generate.symmetric_layout`): (3, T). `centred`
+    compares cell-centred velocities turned exactly (the simulation's symmetry alone)."""
     if centred:
         plumes, action = cell_centred(plumes), "paper"
     base = torch.from_numpy(np.ascontiguousarray(plumes[0]))

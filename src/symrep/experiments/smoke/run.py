@@ -1,4 +1,9 @@
-"""One SMOKE training run: data resident on the device, training, then Future and Domain test RMSE."""
+"""One SMOKE training job (main paper §6.3, appendix C.3): one (model, seed) on the training simulations.
+
+The simulations stay resident on the device; the model is trained on the training windows, selected on
+the validation windows, and tested on later windows of the training simulations (Future) and on the
+held-out simulations (Domain). Evaluation has no random draws: every window is rolled out, in order.
+"""
 
 from __future__ import annotations
 
@@ -8,36 +13,25 @@ from pathlib import Path
 
 import torch
 
-from symrep.data.smoke import load_simulations
-from symrep.experiments.smoke import SmokeTask, Windows, rollout_rmse
-from symrep.files import environment, fingerprint
+from symrep.experiments.smoke.data import Windows, load_simulations
+from symrep.experiments.smoke.task import SmokeTask, rollout_rmse
 from symrep.models.common import count_parameters
 from symrep.models.smoke import build
-from symrep.runtime import resolve_device, seed_everything
+from symrep.runs import RunJob, finish_run, start_run
 from symrep.training import MeanPlateauStopping, fit
 
 log = logging.getLogger(__name__)
 
 
-def train_and_evaluate(
-    run: dict,
-    seed: int,
-    train_files,
-    domain_files,
-    *,
-    checkpoint: str | Path,
-    device: str = "auto",
-    deterministic: bool = False,
-) -> tuple[dict, list[dict], torch.nn.Module]:
-    """Train the run described by `run` (symrep.experiments.smoke_settings.run_settings) with `seed` on the
-    simulations in `train_files`, test it there (Future) and on `domain_files` (Domain); return
-    (metrics, per-epoch history, model)."""
+def train_run(job: RunJob) -> dict:
+    """Train `job.settings`' model (SmokePlan.run_settings) on the simulations of input `train`, test it
+    there (Future) and on those of input `domain` (Domain); write metrics, history and weights."""
     start = time.perf_counter()
-    win, tr, hp = run["windows"], run["training"], run["hyperparameters"]
-    dev = resolve_device(device)
-    rng = seed_everything(seed, deterministic)
-    train_data = torch.from_numpy(load_simulations(train_files)).to(dev)
-    domain_data = torch.from_numpy(load_simulations(domain_files)).to(dev)
+    settings, seed = job.settings, job.seed
+    win, tr, hp = settings["windows"], settings["training"], settings["hyperparameters"]
+    dev, rng = start_run(job)
+    train_data = torch.from_numpy(load_simulations(job.inputs["train"])).to(dev)
+    domain_data = torch.from_numpy(load_simulations(job.inputs["domain"])).to(dev)
     frames = dict(input_frames=win["input_frames"], offset=win["offset"])
     train = Windows.grid(train_data, win["train"], target_frames=tr["train_steps"], **frames)
     valid = Windows.grid(train_data, win["valid"], target_frames=tr["valid_steps"], **frames)
@@ -45,7 +39,7 @@ def train_and_evaluate(
     domain = Windows.grid(domain_data, win["test_domain"], target_frames=tr["test_steps"], **frames)
     log.info(
         "%s seed %d on %s: %d train, %d valid, %d Future, %d Domain windows",
-        run["model"],
+        settings["model"],
         seed,
         dev,
         len(train),
@@ -55,14 +49,17 @@ def train_and_evaluate(
     )
 
     model = build(
-        run["architecture"], run["network"], input_frames=win["input_frames"], resolution=train_data.shape[-1]
+        settings["architecture"],
+        settings["network"],
+        input_frames=win["input_frames"],
+        resolution=train_data.shape[-1],
     ).to(dev)
     bf16 = dev.type in tr["bf16"]
     task = SmokeTask(
         model,
         train,
         valid,
-        loss=run["loss"],
+        loss=settings["loss"],
         lam=hp.get("lambda", 0.0),
         lr=hp["lr"],
         lr_decay=tr["lr_decay"],
@@ -73,29 +70,21 @@ def train_and_evaluate(
         action=tr["action"],
         bf16=bf16,
     )
-    stopping = MeanPlateauStopping("val_rmse", window=tr["plateau_window"], min_epochs=tr["min_epochs"])
-    identity = {
-        "run": run,
-        "seed": seed,
-        "deterministic": deterministic,
-        "device": dev.type,
-        "data": [Path(f).name for f in (*train_files, *domain_files)],
-    }
+    files = [Path(f).name for f in (*job.inputs["train"], *job.inputs["domain"])]
     result = fit(
         task,
         max_epochs=tr["max_epochs"],
-        stopping=stopping,
+        stopping=MeanPlateauStopping("val_rmse", window=tr["plateau_window"], min_epochs=tr["min_epochs"]),
         rng=rng,
-        checkpoint=checkpoint,
-        fingerprint=fingerprint(identity),
+        checkpoint=job.checkpoint,
+        fingerprint=job.fingerprint(deterministic=job.deterministic, device=dev.type, data=files),
         select=tr["select"],
     )
     epoch_seconds = sum(h["seconds"] for h in result.history)
     model.eval()
     metrics = {
-        "model": run["model"],
-        "seed": seed,
-        "parameters": count_parameters(model),
+        "model": settings["model"],
+        "params": count_parameters(model),
         "future_rmse": rollout_rmse(model, future, tr["test_steps"], tr["batch_size"]),
         "domain_rmse": rollout_rmse(model, domain, tr["test_steps"], tr["batch_size"]),
         "best_val_rmse": result.best["val_rmse"],
@@ -116,15 +105,14 @@ def train_and_evaluate(
         "device": str(dev),
         "bf16": bf16,
         "resumed_from": result.resumed_from,
-        "environment": environment(),
     }
     log.info(
         "%s seed %d: Future RMSE %.4f, Domain RMSE %.4f (%s-epoch weights, %d epochs)",
-        run["model"],
+        settings["model"],
         seed,
         metrics["future_rmse"],
         metrics["domain_rmse"],
         result.selected,
         len(result.history),
     )
-    return metrics, result.history, model
+    return finish_run(job, metrics, result.history, model, run=settings, seed=seed)
