@@ -11,8 +11,8 @@ import time
 
 import torch
 
-from symrep.experiments.latent import SPECS, LatentTask
-from symrep.experiments.latent_data import CifarC4Pairs, MNISTD3Pairs, TMNISTPairs
+from symrep.experiments.latent.data import CifarC4Pairs, MNISTD3Pairs, TMNISTPairs
+from symrep.experiments.latent.task import SPECS, LatentTask
 from symrep.groups import get_group
 from symrep.models.latent import LatentActionModel
 

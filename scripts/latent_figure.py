@@ -1,7 +1,7 @@
 """Rule latent_figure: Figure 3, 4 or 5 of the main paper from this run's results."""
 
+from symrep.experiments.latent.figures import figure3, figure4, figure5
 from symrep.plumbing import rule_context
-from symrep.report.latent_figures import figure3, figure4, figure5
 
 with rule_context(snakemake):
     i, (png, pdf) = snakemake.input, snakemake.output

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
+from symrep.experiments.latent.report import render
 from symrep.plumbing import rule_context
-from symrep.report.latent import render
 
 with rule_context(snakemake):
     render(

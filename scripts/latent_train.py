@@ -1,6 +1,6 @@
 """Rule latent_train: one run (experiment x seed) of the learned-latent-representation experiments."""
 
-from symrep.experiments.latent_run import train_run
+from symrep.experiments.latent.run import train_run
 from symrep.plumbing import rule_context
 
 with rule_context(snakemake):

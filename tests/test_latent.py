@@ -9,14 +9,14 @@ from conftest import REPO
 from symrep.actions.planar import hflip, rot90, rotate
 from symrep.data.fixtures import write_idx_dataset, write_tmnist_csv
 from symrep.data.loaders import load_tmnist_csv
-from symrep.data.tmnist import build_glyphs, font_files, load_glyphs, save_glyphs
-from symrep.experiments import latent_run
-from symrep.experiments.latent import SPECS, LatentTask, algebra_penalty, analyse, latent_actions
-from symrep.experiments.latent_data import CifarC4Pairs, MNISTD3Pairs, TMNISTPairs, split_indices
+from symrep.experiments.latent import run as latent_run
+from symrep.experiments.latent.data import CifarC4Pairs, MNISTD3Pairs, TMNISTPairs, split_indices
+from symrep.experiments.latent.figures import isotypic_basis
+from symrep.experiments.latent.glyphs import build_glyphs, font_files, load_glyphs, save_glyphs
+from symrep.experiments.latent.report import build, expected_analysis
+from symrep.experiments.latent.task import SPECS, LatentTask, algebra_penalty, analyse, latent_actions
 from symrep.groups import get_group
 from symrep.models.latent import CifarClassifier, ConvAutoencoder, LatentActionModel, MLPAutoencoder
-from symrep.report.latent import build, expected_analysis
-from symrep.report.latent_figures import isotypic_basis
 from symrep.representations import latent_representation
 
 FONTS = ["IBMPlexSans-MediumItalic", "Bahianita-Regular"]

@@ -73,11 +73,11 @@ rule latent_tmnist_glyphs:
     conda:
         "../envs/symrep.yaml"
     params:
-        code=code("scripts/latent_glyphs.py"),
+        code=code("scripts/latent_tmnist_glyphs.py"),
         fonts=TMNIST["fonts"],
         from_csv=TMNIST["tmnist_csv"] is not None,
     script:
-        "../scripts/latent_glyphs.py"
+        "../scripts/latent_tmnist_glyphs.py"
 
 
 rule latent_train:

@@ -11,9 +11,9 @@ import torch
 from matplotlib.colors import LogNorm
 
 from symrep.analysis import character_table, matrices_from_generators
-from symrep.data.tmnist import load_glyphs
-from symrep.experiments.latent import SPECS
-from symrep.experiments.latent_data import TMNISTPairs
+from symrep.experiments.latent.data import TMNISTPairs
+from symrep.experiments.latent.glyphs import load_glyphs
+from symrep.experiments.latent.task import SPECS
 from symrep.groups import FiniteGroup, get_group
 from symrep.report.figures import plt, save_figure
 from symrep.representations import latent_representation

@@ -13,9 +13,9 @@ import pandas as pd
 import torch
 
 from symrep.data.loaders import load_dataset
-from symrep.data.tmnist import load_glyphs
-from symrep.experiments.latent import SPECS, LatentTask, analyse
-from symrep.experiments.latent_data import CifarC4Pairs, MNISTD3Pairs, TMNISTPairs, split_indices
+from symrep.experiments.latent.data import CifarC4Pairs, MNISTD3Pairs, TMNISTPairs, split_indices
+from symrep.experiments.latent.glyphs import load_glyphs
+from symrep.experiments.latent.task import SPECS, LatentTask, analyse
 from symrep.files import environment, fingerprint, save_weights, write_csv, write_json
 from symrep.groups import get_group
 from symrep.models.latent import LatentActionModel

@@ -21,7 +21,7 @@ from symrep.analysis import (
     matrices_from_generators,
     relation_residuals,
 )
-from symrep.experiments.latent_data import batches
+from symrep.experiments.latent.data import batches
 from symrep.groups import get_group
 from symrep.losses import latent_equivariance_loss
 
