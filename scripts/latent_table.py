@@ -10,7 +10,7 @@ with rule_context(snakemake):
         snakemake.wildcards.table,
         list(snakemake.input.metrics),
         snakemake.input.reference,
-        Path(snakemake.output[0]).with_suffix(""),
+        Path(snakemake.output.table[0]).with_suffix(""),
         snakemake.params.scale,
         snakemake.params.ddof,
     )

@@ -95,7 +95,6 @@ def fixture_input(wildcards):
 
 # Hyperparameter tables of experiments without a plan (workflow/report.smk adds the plans' own)
 HYPERPARAMETER_SETTINGS = {
-    "table7": EXPERIMENTS["latent"],
     "table10": EXPERIMENTS["medmnist3d"]["hyperparameters"],
 }
 
