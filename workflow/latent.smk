@@ -100,8 +100,8 @@ rule latent_figure3:
 
 rule latent_figure4:
     input:
-        eigenvalues=LATENT.outputs("mnist_d3", "eigenvalues.csv"),
-        weights=LATENT.outputs("mnist_d3", "weights.pt"),
+        eigenvalues=LATENT.run_files("mnist_d3", "eigenvalues.csv"),
+        weights=LATENT.run_files("mnist_d3", "weights.pt"),
     output:
         png=report(
             "results/figures/figure4.png", category="Learned latent representations"

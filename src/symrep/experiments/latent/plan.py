@@ -101,7 +101,7 @@ class LatentPlan(ExperimentPlan):
     def train_mem_mb(self, wildcards) -> int:
         return MEM_MB[wildcards.run]
 
-    def outputs(self, run: str, name: str) -> list[str]:
+    def run_files(self, run: str, name: str) -> list[str]:
         """A file of `run`'s training job (e.g. "metrics.json") for every seed."""
         return [f"{self.RUN.format(run=run, seed=seed)}/{name}" for seed in self.seeds]
 
@@ -111,7 +111,7 @@ class LatentPlan(ExperimentPlan):
         return one_of(self.tables())
 
     def table_metrics(self, wildcards) -> list[str]:
-        return self.outputs(TABLES[wildcards.table], "metrics.json")
+        return self.run_files(TABLES[wildcards.table], "metrics.json")
 
     def figure3_weights(self) -> list[str]:
         """The first seed's weights of every enabled run (in the order of `runs()`)."""
