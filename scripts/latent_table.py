@@ -2,15 +2,15 @@
 
 from pathlib import Path
 
+from symrep.experiments.latent.report import render
 from symrep.plumbing import rule_context
-from symrep.report.latent import render
 
 with rule_context(snakemake):
     render(
         snakemake.wildcards.table,
         list(snakemake.input.metrics),
         snakemake.input.reference,
-        Path(snakemake.output[0]).with_suffix(""),
+        Path(snakemake.output.table[0]).with_suffix(""),
         snakemake.params.scale,
         snakemake.params.ddof,
     )

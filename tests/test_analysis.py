@@ -75,7 +75,8 @@ def test_character_table_orthogonality(name):
 
 def test_d3_character_table_exact():
     t = character_table(get_group("S3"))
-    assert t.names == ["trivial", "sign", "standard"] and t.dims == [1, 1, 2]
+    assert t.names == ["trivial", "1_1", "2_1"] and t.dims == [1, 1, 2]
+    assert character_table(get_group("D3"), names=["trivial", "sign", "standard"]).names[1] == "sign"
     assert t.classes == [[0], [1, 2], [3, 4, 5]]  # {e}, rotations, reflections
     np.testing.assert_allclose(t.values, [[1, 1, 1], [1, 1, -1], [2, -1, 0]], atol=1e-12)
 
@@ -149,7 +150,7 @@ def test_d3_from_learned_generators():
     built = matrices_from_generators(group, gens)
     torch.testing.assert_close(built, rho)
     mult = irrep_multiplicities(group, built)
-    assert mult == pytest.approx({"trivial": 5, "sign": 5, "standard": 10})
+    assert mult == pytest.approx({"trivial": 5, "1_1": 5, "2_1": 10})
     assert group.words == [(), (0,), (0, 0), (1,), (0, 1), (1, 0)]  # e, r, r², s, r·s, s·r (= r²s)
 
 

@@ -1,23 +1,36 @@
 """Learned latent representations (main paper §4): glyphs, pair sources, networks, losses, analysis, runs."""
 
+import copy
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+import yaml
 from conftest import REPO
 
 from symrep.actions.planar import hflip, rot90, rotate
+from symrep.config import ConfigError
 from symrep.data.fixtures import write_idx_dataset, write_tmnist_csv
 from symrep.data.loaders import load_tmnist_csv
-from symrep.data.tmnist import build_glyphs, font_files, load_glyphs, save_glyphs
-from symrep.experiments import latent_run
-from symrep.experiments.latent import SPECS, LatentTask, algebra_penalty, analyse, latent_actions
-from symrep.experiments.latent_data import CifarC4Pairs, MNISTD3Pairs, TMNISTPairs, split_indices
+from symrep.experiments.latent.data import (
+    CifarC4Pairs,
+    MNISTD3Pairs,
+    TMNISTPairs,
+    image_splits,
+    split_indices,
+)
+from symrep.experiments.latent.figures import isotypic_basis
+from symrep.experiments.latent.glyphs import build_glyphs, font_files, load_glyphs, save_glyphs
+from symrep.experiments.latent.plan import LatentPlan
+from symrep.experiments.latent.report import build, expected_analysis
+from symrep.experiments.latent.run import train_run
+from symrep.experiments.latent.task import SPECS, LatentTask, algebra_penalty, analyse, latent_actions
 from symrep.groups import get_group
 from symrep.models.latent import CifarClassifier, ConvAutoencoder, LatentActionModel, MLPAutoencoder
-from symrep.report.latent import build, expected_analysis
-from symrep.report.latent_figures import isotypic_basis
 from symrep.representations import latent_representation
+from symrep.runs import RunJob
 
 FONTS = ["IBMPlexSans-MediumItalic", "Bahianita-Regular"]
 FONT_DIR = (REPO / ".." / "shared" / "data" / "mirror" / "fonts").resolve()
@@ -34,6 +47,85 @@ def regular_generators(name, dim):
     group = get_group(name)
     rho = latent_representation(group, dim, dtype=torch.float64)
     return [rho[g] for g in group.generators]
+
+
+# ---- plan ---------------------------------------------------------------------------------------
+
+PAPER = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+
+
+def paper_config(**runs):
+    """The paper's configuration with the latent runs' sections updated by `runs`."""
+    config = copy.deepcopy(PAPER)
+    for run, changes in runs.items():
+        config["experiments"]["latent"][run].update(changes)
+    return config
+
+
+def test_plan_names_runs_inputs_settings_and_targets():
+    config = paper_config()
+    section = config["experiments"]["latent"]
+    plan = LatentPlan(config)
+    assert plan.runs() == ["tmnist_z2", "mnist_d3", "cifar10_c4"]
+    assert plan.datasets() == {"tmnist_fonts", "mnist", "cifar10"}
+    mnist = SimpleNamespace(run="mnist_d3", seed="1", table="table2")
+    assert plan.train_settings(mnist) == section["mnist_d3"]  # metrics.json's settings: the whole section
+    assert plan.train_inputs(mnist) == [
+        f"resources/raw/mnist/{n}"
+        for n in (
+            "train-images-idx3-ubyte.gz",
+            "train-labels-idx1-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz",
+        )
+    ]
+    assert plan.train_inputs(SimpleNamespace(run="tmnist_z2")) == ["resources/tmnist/glyphs.npz"]
+    assert plan.table_metrics(mnist) == [f"results/latent/mnist_d3/seed{s}/metrics.json" for s in range(5)]
+    assert plan.figure3_weights()[2] == "results/latent/cifar10_c4/seed0/weights.pt"
+    assert len(plan.targets()) == 3 * 3 + 3 * 2
+    assert plan.hyperparameter_tables() == {"table7": section}
+    assert plan.glyph_sources() == [
+        "resources/raw/fonts/Bahianita-Regular.ttf",
+        "resources/raw/fonts/IBMPlexSans-MediumItalic.ttf",
+    ]
+
+
+def test_disabled_runs_drop_their_tables_figures_and_data():
+    plan = LatentPlan(
+        paper_config(mnist_d3={"enabled": False}, tmnist_z2={"dataset": None, "tmnist_csv": "t.csv"})
+    )
+    assert plan.tables() == ["table1", "table3"] and plan.figures() == ["figure3", "figure5"]
+    assert plan.datasets() == {"cifar10"} and plan.glyph_sources() == ["t.csv"]
+    config = paper_config()
+    config["experiments"]["latent"]["enabled"] = False
+    assert LatentPlan(config).targets() == [] and LatentPlan(config).datasets() == set()
+
+
+@pytest.mark.parametrize(
+    "tmnist,message",
+    [
+        ({"tmnist_csv": "t.csv"}, "set exactly one of dataset: tmnist_fonts"),
+        ({"dataset": None}, "set exactly one of dataset: tmnist_fonts"),
+        ({"fonts": ["Comic-Sans", "Bahianita-Regular"]}, r"\['Comic-Sans'\] cannot be rebuilt"),
+    ],
+)
+def test_tmnist_misconfiguration_is_a_config_error_only_when_enabled(tmnist, message):
+    with pytest.raises(ConfigError, match=message):
+        LatentPlan(paper_config(tmnist_z2=tmnist))
+    LatentPlan(paper_config(tmnist_z2={**tmnist, "enabled": False}))
+
+
+def test_schema_enums_are_the_plans_allowed_values():
+    schema = yaml.safe_load((REPO / "config" / "schemas" / "experiments" / "latent.schema.yaml").read_text())
+    runs = [k for k, v in schema["properties"].items() if "allOf" in v]
+    assert runs == list(LatentPlan.ALLOWED["runs"])
+    enums = {
+        f"{run}.{key}": tuple(prop["enum"] if "enum" in prop else [prop["const"]])
+        for run in runs
+        for key, prop in schema["properties"][run]["properties"].items()
+        if "enum" in prop or "const" in prop
+    }
+    assert enums == {k: tuple(v) for k, v in LatentPlan.ALLOWED.items() if k != "runs"}
 
 
 # ---- glyphs -------------------------------------------------------------------------------------
@@ -262,18 +354,16 @@ TINY = {
 
 def tiny_run(tmp_path, name, settings, files, tag):
     outputs = {k: str(tmp_path / tag / f"{k}.out") for k in ("metrics", "history", "eigenvalues", "weights")}
-    metrics = latent_run.train_run(
-        name,
+    job = RunJob(
         settings,
-        files,
-        seed=0,
+        0,
+        {"data": files},
+        outputs,
+        str(tmp_path / tag / "ckpt.pt"),
         device="cpu",
-        deterministic=False,
-        trace_every=2,
-        checkpoint=tmp_path / tag / "ckpt.pt",
-        outputs=outputs,
+        extra={"run": name, "trace_every": 2},
     )
-    return metrics, outputs
+    return train_run(job), outputs
 
 
 @pytest.fixture
@@ -399,12 +489,12 @@ def test_paper_default_keeps_lambda_fixed():
 def test_released_evaluation_split_draws_test_images_from_the_training_split():
     arrays = {"train_images": np.zeros((100, 2)), "test_images": np.zeros((30, 2))}
     sizes = {"train_samples": 60, "val_samples": 20, "test_samples": 25}
-    paper = latent_run._image_splits(arrays, sizes, seed=0)
-    released = latent_run._image_splits(arrays, sizes, seed=0, eval_split="train")
+    paper = image_splits(arrays, sizes, torch.Generator().manual_seed(1))
+    released = image_splits(arrays, sizes, torch.Generator().manual_seed(1), eval_split="train")
     assert (
         paper["test"].max() < 30 <= released["test"].max()
         and len(released["test"]) == 25
         and torch.equal(paper["train"], released["train"])
     )
     with pytest.raises(ValueError, match="from a split of 30"):
-        latent_run._image_splits(arrays, {**sizes, "test_samples": 40}, seed=0)
+        image_splits(arrays, {**sizes, "test_samples": 40}, torch.Generator())

@@ -93,10 +93,8 @@ def fixture_input(wildcards):
     return f"{FIXTURES}/{wildcards.artifact}" if FIXTURES else []
 
 
-# Hyperparameter tables of experiments without a plan (workflow/report.smk adds the plans' own)
-HYPERPARAMETER_SETTINGS = {
-    "table7": EXPERIMENTS["latent"],
-}
+# Hyperparameter tables: workflow/report.smk collects them from the enabled experiments' plans
+HYPERPARAMETER_SETTINGS = {}
 
 
 def hyperparameter_settings(wildcards):

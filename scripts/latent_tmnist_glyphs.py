@@ -1,6 +1,6 @@
 """Rule latent_tmnist_glyphs: the TMNIST digit glyphs of two fonts, rebuilt from font files or read from the CSV."""
 
-from symrep.data.tmnist import build_glyphs, save_glyphs
+from symrep.experiments.latent.glyphs import build_glyphs, save_glyphs
 from symrep.plumbing import rule_context
 
 with rule_context(snakemake):

@@ -1,9 +1,10 @@
-"""Pairs (x1, x2 = g·x1) for the learned-representation experiments (main paper §4, appendix B).
+"""Pairs (x1, x2 = g·x1) for the learned-representation experiments (main paper §4, appendix B), and
+each run's train/validation/test sources built from its input files (`SOURCES`).
 
 A pair source draws per-sample random parameters (`plan`, on the CPU from a torch.Generator, so a
 seed fixes the data on any device) and builds image batches from them on the device (`make`).
 `make` returns x1, x2, `action` (index into the experiment's list of latent actions, see
-`symrep.experiments.latent`) and, for classification, the label `y`.
+`symrep.experiments.latent.task`) and, for classification, the label `y`.
 """
 
 from __future__ import annotations
@@ -11,25 +12,14 @@ from __future__ import annotations
 import itertools
 
 import torch
-import torch.nn.functional as F
 
-from symrep.actions.planar import hflip, rot90, rotate
+from symrep.actions.planar import hflip, rot90, rotate, rotate_scale
+from symrep.data.loaders import load_dataset
+from symrep.experiments.latent.glyphs import load_glyphs
 
 
 def _uniform(n: int, low: float, high: float, gen: torch.Generator) -> torch.Tensor:
     return low + (high - low) * torch.rand(n, generator=gen)
-
-
-def rotate_scale(
-    x: torch.Tensor, degrees: torch.Tensor, scale: torch.Tensor, mode: str = "nearest"
-) -> torch.Tensor:
-    """Rotate (B, C, H, W) images counter-clockwise by `degrees` and scale them by `scale` about the
-    centre, per sample, zero fill (the released code's `TF.affine` with nearest interpolation)."""
-    t = torch.deg2rad(degrees.to(x))
-    c, s, zero = torch.cos(t) / scale.to(x), torch.sin(t) / scale.to(x), torch.zeros_like(t)
-    theta = torch.stack([torch.stack([c, -s, zero], -1), torch.stack([s, c, zero], -1)], -2)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=False)
 
 
 class TMNISTPairs:
@@ -68,7 +58,7 @@ class TMNISTPairs:
         dev = self.glyphs.device
         digit, font = p["digit"].to(dev), p["font"].to(dev)
         both = torch.cat([self.glyphs[font, digit], self.glyphs[1 - font, digit]])[:, None]
-        both = rotate_scale(both, p["angle"].repeat(2).to(dev), p["scale"].repeat(2).to(dev))
+        both = rotate_scale(p["angle"].repeat(2).to(dev), p["scale"].repeat(2).to(dev), both)
         x1, x2 = both.chunk(2)
         return {"x1": x1, "x2": x2, "action": torch.zeros(len(digit), dtype=torch.long, device=dev)}
 
@@ -160,3 +150,56 @@ def batches(n: int, batch_size: int, gen: torch.Generator | None = None) -> list
     """Index batches covering range(n), shuffled when `gen` is given; the last batch may be short."""
     order = torch.randperm(n, generator=gen) if gen is not None else torch.arange(n)
     return list(order.split(batch_size))
+
+
+def tmnist_sources(s: dict, files: list[str], device, split: torch.Generator) -> dict:
+    """Pairs of the glyphs in `files[0]`, drawn afresh: nothing to split."""
+    glyphs, _ = load_glyphs(files[0])
+    glyphs = torch.as_tensor(glyphs, device=device)
+    return {
+        name: TMNISTPairs(
+            glyphs, s[f"{name}_samples"], s["digits"], s["max_rotation"], tuple(s["scale_range"])
+        )
+        for name in ("train", "val", "test")
+    }
+
+
+def image_splits(
+    arrays: dict, s: dict, split: torch.Generator, eval_split: str = "test"
+) -> dict[str, torch.Tensor]:
+    """Indices: train/val drawn disjointly from the official training split; test from `eval_split`."""
+    train, val = split_indices(len(arrays["train_images"]), (s["train_samples"], s["val_samples"]), split)
+    (test,) = split_indices(len(arrays[f"{eval_split}_images"]), (s["test_samples"],), split)
+    return {"train": train, "val": val, "test": test}
+
+
+def mnist_sources(s: dict, files: list[str], device, split: torch.Generator) -> dict:
+    arrays = load_dataset("mnist", files)
+    idx = image_splits(arrays, s, split)
+    return {
+        name: MNISTD3Pairs(
+            torch.as_tensor(
+                arrays[f"{'test' if name == 'test' else 'train'}_images"][idx[name]], device=device
+            ),
+            s["rotation_degrees"],
+            s["augment_rotation"],
+        )
+        for name in ("train", "val", "test")
+    }
+
+
+def cifar_sources(s: dict, files: list[str], device, split: torch.Generator) -> dict:
+    arrays = load_dataset("cifar10", files)
+    idx = image_splits(arrays, s, split, s["eval_split"])
+    out = {}
+    for name in ("train", "val", "test"):
+        origin = s["eval_split"] if name == "test" else "train"
+        images = torch.as_tensor(arrays[f"{origin}_images"][idx[name]], device=device).permute(0, 3, 1, 2)
+        out[name] = CifarC4Pairs(
+            images, torch.as_tensor(arrays[f"{origin}_labels"][idx[name]], device=device)
+        )
+    return out
+
+
+#: run -> (its settings, its input files, device, the generator of the image splits) -> {split: pair source}
+SOURCES = {"tmnist_z2": tmnist_sources, "mnist_d3": mnist_sources, "cifar10_c4": cifar_sources}

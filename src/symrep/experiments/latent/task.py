@@ -16,12 +16,13 @@ import torch.nn.functional as F
 
 from symrep.analysis import (
     algebra_loss,
+    character_table,
     cyclic_eigen_counts,
     irrep_multiplicities,
     matrices_from_generators,
     relation_residuals,
 )
-from symrep.experiments.latent_data import batches
+from symrep.experiments.latent.data import batches
 from symrep.groups import get_group
 from symrep.losses import latent_equivariance_loss
 
@@ -34,12 +35,18 @@ class Spec:
     autoencoder: bool  # task loss: MSE to the images (else cross-entropy on the labels)
     task_on_x2: bool  # task loss averaged over x1 and x2 (else x1 only)
     eigen_names: tuple[str, ...] = ()  # cyclic groups: names of the n-th roots of unity, in order
+    irrep_names: tuple[str, ...] | None = None  # the table's names of the irreps (None: the analysis')
+    network_options: tuple[str, ...] = ()  # settings passed on to the network
 
 
 SPECS = {
     "tmnist_z2": Spec("C2", "conv_autoencoder", "uniform", True, False, ("+1", "-1")),
-    "mnist_d3": Spec("D3", "mlp_autoencoder", "normal", True, True),
-    "cifar10_c4": Spec("C4", "cifar_classifier", "orthogonal", False, True, ("1", "i", "-1", "-i")),
+    "mnist_d3": Spec(
+        "D3", "mlp_autoencoder", "normal", True, True, irrep_names=("trivial", "sign", "standard")
+    ),
+    "cifar10_c4": Spec(
+        "C4", "cifar_classifier", "orthogonal", False, True, ("1", "i", "-1", "-i"), network_options=("head",)
+    ),
 }
 
 
@@ -79,10 +86,11 @@ def analyse(spec: Spec, generators: list[torch.Tensor]) -> dict:
     group = get_group(spec.group)
     gens = [g.detach().cpu().double() for g in generators]
     loss = algebra_loss(group, gens)
+    table = character_table(group, names=spec.irrep_names)
     out = {
         "algebra_loss": loss,
         "algebra_relative": (gens[0].shape[0] * loss) ** 0.5,
-        "irreps": irrep_multiplicities(group, matrices_from_generators(group, gens)),
+        "irreps": irrep_multiplicities(group, matrices_from_generators(group, gens), table),
     }
     if spec.eigen_names:
         out["eigen_counts"] = dict(zip(spec.eigen_names, cyclic_eigen_counts(gens[0], group.order)))
@@ -175,12 +183,11 @@ class LatentTask:
         }
 
     def _adapt_lambda(self, epoch: int) -> None:
-        """The released CIFAR code's schedule: λ_W × 1.1 while ‖W⁴ - I‖_F > 0.5 (after the first
-        epoch), × 0.9 (not below its initial value) once it is < 0.2."""
+        """The released CIFAR code's schedule: λ_W × 1.1 while ‖W^|G| - I‖_F > 0.5 (after the first
+        epoch), × 0.9 (not below its initial value) once it is < 0.2 (W: the cyclic group's generator)."""
         w = self.model.generators()[0].detach()
-        gap = float(
-            torch.linalg.matrix_norm(torch.linalg.matrix_power(w, 4) - torch.eye(w.shape[0], device=w.device))
-        )
+        power = torch.linalg.matrix_power(w, get_group(self.spec.group).order)
+        gap = float(torch.linalg.matrix_norm(power - torch.eye(w.shape[0], device=w.device)))
         if epoch >= 1 and gap > 0.5:
             self.lambda_algebra *= 1.1
         elif gap < 0.2:

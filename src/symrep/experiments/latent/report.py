@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from symrep.experiments.latent import SPECS, analyse
+from symrep.experiments.latent.task import SPECS, analyse
 from symrep.files import read_json
 from symrep.groups import get_group
 from symrep.report.aggregate import aggregate, mean_std

@@ -11,9 +11,9 @@ import torch
 from matplotlib.colors import LogNorm
 
 from symrep.analysis import character_table, matrices_from_generators
-from symrep.data.tmnist import load_glyphs
-from symrep.experiments.latent import SPECS
-from symrep.experiments.latent_data import TMNISTPairs
+from symrep.experiments.latent.data import TMNISTPairs
+from symrep.experiments.latent.glyphs import load_glyphs
+from symrep.experiments.latent.task import SPECS
 from symrep.groups import FiniteGroup, get_group
 from symrep.report.figures import plt, save_figure
 from symrep.representations import latent_representation
@@ -25,11 +25,12 @@ TITLES = {
 }
 
 
-def isotypic_basis(group: FiniteGroup, rho_all) -> tuple[np.ndarray, list[str]]:
+def isotypic_basis(group: FiniteGroup, rho_all, names=None) -> tuple[np.ndarray, list[str]]:
     """Orthonormal columns spanning each isotypic component of the (approximate) representation
-    `rho_all` (|G|, d, d), grouped by irrep, with the irrep's name per column. Component i is the range
-    of the projector (dim_i/|G|) Σ_g conj(χ_i(g)) ρ(g), of rank round(trace)."""
-    table = character_table(group)
+    `rho_all` (|G|, d, d), grouped by irrep, with the irrep's name (`names`, else the analysis') per
+    column. Component i is the range of the projector (dim_i/|G|) Σ_g conj(χ_i(g)) ρ(g), of rank
+    round(trace)."""
+    table = character_table(group, names=names)
     rho = np.asarray(torch.as_tensor(rho_all).detach().cpu(), dtype=complex)
     columns, labels = [], []
     for name, dim, chi in zip(table.names, table.dims, table.per_element()):
@@ -41,8 +42,8 @@ def isotypic_basis(group: FiniteGroup, rho_all) -> tuple[np.ndarray, list[str]]:
     return np.concatenate(columns, axis=1), labels
 
 
-def _in_basis(group: FiniteGroup, rho_all, element: int) -> tuple[np.ndarray, list[str]]:
-    basis, labels = isotypic_basis(group, rho_all)
+def _in_basis(group: FiniteGroup, rho_all, element: int, names) -> tuple[np.ndarray, list[str]]:
+    basis, labels = isotypic_basis(group, rho_all, names)
     return np.abs(np.linalg.pinv(basis) @ np.asarray(rho_all[element], dtype=complex) @ basis), labels
 
 
@@ -63,7 +64,8 @@ def figure3(weights: dict[str, str | Path], png: str | Path, pdf: str | Path) ->
     representation, and the same for the regular-representation multiple of that dimension."""
     fig, axes = plt.subplots(len(weights), 3, figsize=(12, 3.4 * len(weights)), squeeze=False)
     for row, (run, path) in zip(axes, weights.items()):
-        group = get_group(SPECS[run].group)
+        spec = SPECS[run]
+        group = get_group(spec.group)
         gens = [g.double() for g in torch.load(path, map_location="cpu", weights_only=True)["generators"]]
         learned = matrices_from_generators(group, gens)
         element = group.generators[0]
@@ -73,7 +75,7 @@ def figure3(weights: dict[str, str | Path], png: str | Path, pdf: str | Path) ->
         row[0].imshow(w, cmap="RdBu_r", vmin=-lim, vmax=lim)
         row[0].set_title(f"{TITLES[run]}: learned")
         for ax, rho, what in ((row[1], learned, "learned"), (row[2], regular, "regular multiple")):
-            values, labels = _in_basis(group, rho, element)
+            values, labels = _in_basis(group, rho, element, spec.irrep_names)
             image = ax.imshow(
                 np.maximum(values, 1e-3), cmap="Greys", norm=LogNorm(1e-3, max(1.0, values.max()))
             )

@@ -1,0 +1,12 @@
+"""Rule latent_figure4: the eigenvalues of the learned D3 rotation during training, one panel per seed."""
+
+from symrep.experiments.latent.figures import figure4
+from symrep.plumbing import rule_context
+
+with rule_context(snakemake):
+    figure4(
+        list(snakemake.input.eigenvalues),
+        list(snakemake.input.weights),
+        snakemake.output.png,
+        snakemake.output.pdf,
+    )
