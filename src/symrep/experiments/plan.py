@@ -118,6 +118,23 @@ class ExperimentPlan:
         defined = self.section["protocol_options"]
         return COMMON if all(settings_of(self.options(p)) == mine for p in defined) else protocol
 
+    def protocol_runs(
+        self, combinations: Iterable[dict], settings_of: Callable[[dict, dict], dict], run: str
+    ) -> list[list[str]]:
+        """[protocol, metrics file] of every run the protocols' tables aggregate: for each protocol run,
+        each combination of wildcards and each seed, the run directory `run` (a pattern with {variant},
+        {seed} and the combination's keys) of the run's variant; a common run is listed under each."""
+        combinations = list(combinations)
+        out = []
+        for protocol in self.protocols():
+            for combo in combinations:
+                variant = self.variant(protocol, lambda options, c=combo: settings_of(options, c))
+                out += [
+                    [protocol, f"{run.format(variant=variant, seed=seed, **combo)}/metrics.json"]
+                    for seed in self.seeds
+                ]
+        return out
+
     def variant_options(self, variant: str) -> dict:
         """The options of a variant: a `common` run's settings are those of any protocol."""
         return self.options(next(iter(self.section["protocol_options"])) if variant == COMMON else variant)

@@ -69,18 +69,10 @@ class DDMNISTPlan(ExperimentPlan):
 
     def table_runs(self) -> list[list[str]]:
         """[protocol, metrics file] of every run each protocol's rows aggregate (a common run under each)."""
-        s = self.section
-        return [
-            [
-                protocol,
-                self.RUN.format(variant=self.variant_of(protocol, g, m), group=g, model=m, seed=seed)
-                + "/metrics.json",
-            ]
-            for protocol in self.protocols()
-            for g in s["groups"]
-            for m in s["models"]
-            for seed in self.seeds
+        combinations = [
+            {"group": g, "model": m} for g in self.section["groups"] for m in self.section["models"]
         ]
+        return self.protocol_runs(combinations, lambda o, c: self.run_settings(o, **c), self.RUN)
 
     def metrics(self) -> list[str]:
         """Every run's metrics file, once."""

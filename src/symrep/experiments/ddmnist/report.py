@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from symrep.files import read_json, write_csv
-from symrep.report.aggregate import aggregate, mean_std_cells
+from symrep.report.aggregate import aggregate, collect_runs, mean_std_cells
 from symrep.report.beside import INFO, beside
 from symrep.report.reference import citation, reference_frame
 from symrep.report.tables import write_table
@@ -29,21 +29,6 @@ RUN_COLUMNS = [
     "train_seconds",
     "noise",
 ]
-
-
-def collect_runs(runs: list[tuple[str, str | Path]]) -> pd.DataFrame:
-    """One row per (protocol, run) from [protocol, metrics.json] pairs; a common run appears under each
-    protocol; `variant` is the run's directory (its protocol, or common)."""
-    return pd.DataFrame(
-        [
-            {
-                "protocol": protocol,
-                "variant": Path(file).parts[-5],
-                **{k: read_json(file)[k] for k in RUN_COLUMNS},
-            }
-            for protocol, file in runs
-        ]
-    )
 
 
 def _budget(runs: list[tuple[str, str | Path]]) -> str:
@@ -149,7 +134,7 @@ def render(
     scale: str,
     ddof: int,
 ) -> None:
-    runs = collect_runs(run_files)
+    runs = collect_runs(run_files, RUN_COLUMNS)
     write_csv(runs_csv, runs)
     seeds = sorted(runs["seed"].unique())
     spread = f"mean (std) over seeds {', '.join(map(str, seeds))} (std with ddof={ddof})"
