@@ -1,6 +1,6 @@
 """Rule ensembles_evaluate: members and bootstrapped ensembles of one run on whole group orbits."""
 
-from symrep.experiments.ensembles.evaluate_job import evaluate
+from symrep.experiments.ensembles.evaluate import evaluate
 from symrep.plumbing import rule_context
 
 with rule_context(snakemake):

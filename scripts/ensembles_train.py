@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from symrep.experiments.ensembles.train_job import train_block
+from symrep.experiments.ensembles.run import train_block
 from symrep.plumbing import rule_context
 
 with rule_context(snakemake):

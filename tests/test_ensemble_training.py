@@ -7,9 +7,9 @@ import torch
 import torch.nn.functional as F
 
 from symrep.data.fixtures import write_idx_dataset
-from symrep.experiments.ensembles import evaluate_job, train_job
+from symrep.experiments.ensembles import evaluate, run
 from symrep.experiments.ensembles.data import Normalizer, augmenter
-from symrep.experiments.ensembles.training import EnsembleTask, TrainingData, epoch_generator, member_seed
+from symrep.experiments.ensembles.task import EnsembleTask, TrainingData, epoch_generator, member_seed
 from symrep.files import fingerprint
 from symrep.groups import get_group
 from symrep.models.ensemble_cnns import build_member
@@ -162,7 +162,7 @@ def block_settings(**changes):
 def run_block(tmp_path, files, name, settings, checkpoint=None):
     out = tmp_path / name
     out.mkdir()
-    train_job.train_block(
+    run.train_block(
         settings,
         files,
         str(out / "weights.pt"),
@@ -190,7 +190,7 @@ def test_block_job_is_deterministic_and_keeps_every_epoch(tmp_path, mnist_files)
 def test_killed_block_resumes_to_the_same_weights(tmp_path, mnist_files, monkeypatch):
     settings = block_settings()
     full = run_block(tmp_path, mnist_files, "full", settings)
-    real_fit = train_job.fit
+    real_fit = run.fit
 
     def interrupted(task, **kwargs):
         def on_epoch(epoch, record):
@@ -201,11 +201,11 @@ def test_killed_block_resumes_to_the_same_weights(tmp_path, mnist_files, monkeyp
         return real_fit(task, **{**kwargs, "on_epoch": on_epoch})
 
     checkpoint = tmp_path / "killed.pt"
-    monkeypatch.setattr(train_job, "fit", interrupted)
+    monkeypatch.setattr(run, "fit", interrupted)
     with pytest.raises(InterruptedError):
         run_block(tmp_path, mnist_files, "killed", settings, checkpoint)
     assert checkpoint.exists()
-    monkeypatch.setattr(train_job, "fit", real_fit)
+    monkeypatch.setattr(run, "fit", real_fit)
     resumed = run_block(tmp_path, mnist_files, "resumed", settings, checkpoint)
     for epoch, state in full["snapshots"].items():
         for name, value in state.items():
@@ -231,10 +231,10 @@ def test_evaluation_does_not_depend_on_how_members_were_blocked(tmp_path, mnist_
         "curve_samples": 8,
         "chunk": 5,
     }
-    evaluate_job.evaluate(
+    evaluate.evaluate(
         evaluation, mnist_files, [], [str(tmp_path / "one" / "weights.pt")], str(tmp_path / "one.csv")
     )
-    evaluate_job.evaluate(
+    evaluate.evaluate(
         evaluation,
         mnist_files,
         [],

@@ -103,12 +103,12 @@ rule ensembles_table11:
     conda:
         "../envs/symrep.yaml"
     params:
-        code=code("scripts/ensembles_table.py"),
+        code=code("scripts/ensembles_table11.py"),
         settings=ENSEMBLES.sections["gerken_kessel"],
         scale=config["scale"],
         ddof=config["std_ddof"],
     script:
-        "../scripts/ensembles_table.py"
+        "../scripts/ensembles_table11.py"
 
 
 TARGETS += ENSEMBLES.targets()

@@ -1,4 +1,4 @@
-"""Figures, tables and claim checks of the ensemble experiments, from evaluate_job.evaluate's CSVs."""
+"""Figures, tables and claim checks of the ensemble experiments, from evaluate.evaluate's CSVs."""
 
 from __future__ import annotations
 

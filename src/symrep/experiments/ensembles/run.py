@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from symrep.experiments.ensembles.data import augmenter, load_split, subset, training_images
-from symrep.experiments.ensembles.training import EnsembleTask, TrainingData, member_seed
+from symrep.experiments.ensembles.task import EnsembleTask, TrainingData, member_seed
 from symrep.files import environment, fingerprint, save_weights, write_csv, write_json
 from symrep.groups import get_group
 from symrep.plumbing import atomic_path
