@@ -10,4 +10,6 @@ with rule_context(snakemake):
         list(snakemake.input.ood),
         list(snakemake.input.weights),
         snakemake.output[0],
+        device=snakemake.params.device,
+        deterministic=snakemake.params.deterministic,
     )
