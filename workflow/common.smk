@@ -55,7 +55,9 @@ def enabled_plans():
 
 def needed():
     """Every dataset an enabled experiment reads."""
-    unplanned = {k: v for k, v in EXPERIMENTS.items() if k not in PLANS}
+    # a sub-experiment's plan is named by its path: "ensembles.gerken_kessel"
+    planned = {name.split(".")[0] for name in PLANS}
+    unplanned = {k: v for k, v in EXPERIMENTS.items() if k not in planned}
     return sorted(
         needed_datasets(unplanned).union(*(p.datasets() for p in enabled_plans()))
     )
