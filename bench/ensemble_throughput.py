@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from symrep.experiments.ensembles.data import Normalizer, augmenter
-from symrep.experiments.ensembles.training import EnsembleTask, TrainingData, epoch_generator, member_seed
+from symrep.experiments.ensembles.task import EnsembleTask, TrainingData, epoch_generator, member_seed
 from symrep.groups import get_group
 from symrep.models.ensemble_cnns import build_member
 from symrep.runtime import resolve_device

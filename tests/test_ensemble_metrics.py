@@ -2,7 +2,9 @@
 experiments."""
 
 import copy
+import re
 from functools import partial
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -20,7 +22,12 @@ from symrep.experiments.ensembles.metrics import (
     ensemble_logits,
     orbit_metric_sums,
 )
-from symrep.experiments.ensembles.plan import EnsemblePlan
+from symrep.experiments.ensembles.plan import (
+    SUB_EXPERIMENTS,
+    WILDCARDS,
+    GerkenKesselPlan,
+    NordenforsFlinthPlan,
+)
 from symrep.experiments.ensembles.report import (
     gerken_kessel_claims,
     gerken_kessel_table,
@@ -132,35 +139,87 @@ def config():
     return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 
 
+def wildcards(**values):
+    return SimpleNamespace(**values)
+
+
 def test_plan_blocks_cover_every_member_once(config):
-    plan = EnsemblePlan(config)
-    blocks = plan.blocks("nordenfors_flinth")
+    nf, gk = NordenforsFlinthPlan(config), GerkenKesselPlan(config)
+    blocks = nf.blocks()
     assert blocks[0] == (0, 250) and blocks[-1][1] == 1000 and len(blocks) == 4
-    config["experiments"]["ensembles"]["gerken_kessel"]["members_per_job"] = 30
-    assert EnsemblePlan(config).blocks("gerken_kessel") == [(0, 30), (30, 60), (60, 90), (90, 100)]
-    assert plan.runs("nordenfors_flinth")[:3] == ["C4_cnn", "C4_sym", "C4_asym"] and plan.runs(
-        "gerken_kessel"
-    ) == ["C4", "C8", "C16"]
-    train = plan.train_settings("nordenfors_flinth", "C16_asym", 1)
+    assert nf.runs()[:3] == [("C4", "cnn"), ("C4", "sym"), ("C4", "asym")]
+    assert gk.runs() == [("C4", "cnn"), ("C8", "cnn"), ("C16", "cnn")]
+    train = nf.train_settings(wildcards(group="C16", architecture="asym", block="1"))
     assert train["members"] == [250, 500] and train["spec"]["support"] == "asym" and not train["keep_epochs"]
-    assert plan.eval_settings("nordenfors_flinth", "C4_sym")["curve_epochs"] == list(range(11))
-    assert plan.eval_settings("gerken_kessel", "C8")["sizes"] == [100]
-    assert "results/figures/figure9.png" in plan.targets() and "results/tables/table11.md" in plan.targets()
+    assert "device" not in train and "deterministic" not in train  # rule params, not what defines a run
+    assert nf.eval_settings(wildcards(group="C4", architecture="sym"))["curve_epochs"] == list(range(11))
+    assert gk.eval_settings(wildcards(group="C8", architecture="cnn"))["sizes"] == [100]
+    assert gk.weights(wildcards(group="C8", architecture="cnn")) == [
+        "results/ensembles/gerken_kessel/C8/cnn/block0/weights.pt",
+        "results/ensembles/gerken_kessel/C8/cnn/block1/weights.pt",
+    ]
+    assert nf.curve_evaluations() == [
+        f"results/ensembles/nordenfors_flinth/C4/{a}/evaluation.csv" for a in ("cnn", "sym", "asym")
+    ]
+    assert "results/figures/figure9.png" in nf.targets() and "results/tables/table11.md" in gk.targets()
+    assert nf.datasets() == {"mnist", "cifar10"} and gk.datasets() == {"fashion_mnist", "cifar10"}
+    config["experiments"]["ensembles"]["gerken_kessel"]["members_per_job"] = 30
+    assert GerkenKesselPlan(config).blocks() == [(0, 30), (30, 60), (60, 90), (90, 100)]
+    config["experiments"]["ensembles"]["nordenfors_flinth"]["epoch_curve_groups"] = []
+    assert "results/figures/figure9.png" not in NordenforsFlinthPlan(config).targets()
 
 
 def test_plan_rejects_ensembles_larger_than_the_pool(config):
     bad = copy.deepcopy(config)
     bad["experiments"]["ensembles"]["gerken_kessel"]["ensemble_size"] = 101
     with pytest.raises(ConfigError, match="ensemble size 101 exceeds the 100"):
-        EnsemblePlan(bad)
+        GerkenKesselPlan(bad)
     bad = copy.deepcopy(config)
     bad["experiments"]["ensembles"]["nordenfors_flinth"]["epoch_curve_groups"] = ["C16"]
     bad["experiments"]["ensembles"]["nordenfors_flinth"]["groups"] = ["C4"]
     with pytest.raises(ConfigError, match="C16"):
-        EnsemblePlan(bad)
+        NordenforsFlinthPlan(bad)
     config["experiments"]["ensembles"]["enabled"] = False
     config["experiments"]["ensembles"]["gerken_kessel"]["ensemble_size"] = 101
-    assert EnsemblePlan(config).targets() == []  # a disabled experiment is not checked
+    assert not GerkenKesselPlan(config).enabled  # a disabled experiment is not checked
+
+
+def schema_enums(schema: dict, defs: dict) -> dict:
+    """Config key -> the enum of its value (or of its items), following the schema's local $refs."""
+
+    def resolve(node):
+        while "$ref" in node and node["$ref"].startswith("#/$defs/"):
+            node = defs[node["$ref"].removeprefix("#/$defs/")]
+        return node
+
+    enums = {}
+    for key, node in schema["properties"].items():
+        node = resolve(node)
+        node = resolve(node.get("items", node))
+        if "enum" in node:
+            enums[key] = tuple(node["enum"])
+    return enums
+
+
+@pytest.mark.parametrize("plan", SUB_EXPERIMENTS)
+def test_schema_enums_are_the_plans_allowed_values(plan):
+    schema = yaml.safe_load(
+        (REPO / "config" / "schemas" / "experiments" / "ensembles.schema.yaml").read_text()
+    )
+    assert schema_enums(schema["properties"][plan.sub], schema["$defs"]) == dict(plan.ALLOWED)
+
+
+def test_wildcard_constraints_match_exactly_the_allowed_values():
+    def matches(key, value):
+        return re.fullmatch(WILDCARDS[key], value) is not None
+
+    assert all(matches("sub", s) for s in ("nordenfors_flinth", "gerken_kessel")) and not matches(
+        "sub", "ensembles"
+    )
+    assert all(matches("group", g) for g in ("C4", "C8", "C16")) and not matches("group", "C16_sym")
+    assert all(matches("architecture", a) for a in ("cnn", "sym", "asym")) and not matches(
+        "architecture", "mlp"
+    )
 
 
 def evaluation_frame(osp, div):

@@ -51,7 +51,8 @@ def figure_files(name: str) -> list[str]:
 
 
 class ExperimentPlan:
-    """Base of every experiment's plan; `name` is the experiment's key under `experiments` in the config."""
+    """Base of every experiment's plan; `name` is the experiment's key under `experiments` in the config, or a
+    sub-experiment's dotted path (`ensembles.gerken_kessel`), enabled when every section on the path is."""
 
     name: ClassVar[str]
     #: config key (within the experiment's section) -> its allowed values, in the papers' order
@@ -59,7 +60,10 @@ class ExperimentPlan:
 
     def __init__(self, config: dict):
         self.config = config
-        self.section: dict = config["experiments"][self.name]
+        self._path = [config["experiments"]]
+        for key in self.name.split("."):
+            self._path.append(self._path[-1][key])
+        self.section: dict = self._path[-1]
         self.seeds: list[int] = list(config["seeds"])
         if self.enabled:
             problems = list(self.problems())
@@ -70,7 +74,7 @@ class ExperimentPlan:
 
     @property
     def enabled(self) -> bool:
-        return bool(self.section["enabled"])
+        return all(section["enabled"] for section in self._path[1:])
 
     def problems(self) -> Iterable[str]:
         """What is wrong with the section beyond the schema (checked only when enabled)."""

@@ -1,4 +1,4 @@
-"""Rule ensembles_figures: Nordenfors & Flinth's figures (8: ensemble size, 9: epochs) and claim check."""
+"""Rule ensembles_summary: Figure 8's numbers and Nordenfors & Flinth's claims checked against them."""
 
 from pathlib import Path
 
@@ -6,14 +6,11 @@ from symrep.experiments.ensembles.report import render_nordenfors_flinth
 from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
-    out = snakemake.output
     render_nordenfors_flinth(
         list(snakemake.input.evaluations),
         snakemake.input.reference,
-        out.summary,
-        tuple(out.figure8),
-        tuple(out.figure9) if "figure9" in out.keys() else None,  # noqa: SIM118 (a Namedlist: `in` tests values)
-        Path(out.claims[0]).with_suffix(""),
+        snakemake.output.summary,
+        Path(snakemake.output.claims[0]).with_suffix(""),
         snakemake.params.scale,
         snakemake.params.ddof,
     )

@@ -1,7 +1,4 @@
-"""Rule ensembles_train's job: a block of members trained together as one batched model.
-
-`settings` are plain dicts built by symrep.experiments.ensembles.plan from the configuration.
-"""
+"""One ensemble training job: a block of members of one run, trained together as one batched model."""
 
 from __future__ import annotations
 
@@ -12,27 +9,24 @@ from pathlib import Path
 import torch
 
 from symrep.experiments.ensembles.data import augmenter, load_split, subset, training_images
-from symrep.experiments.ensembles.training import EnsembleTask, TrainingData, member_seed
-from symrep.files import environment, fingerprint, save_weights, write_csv, write_json
+from symrep.experiments.ensembles.task import EnsembleTask, TrainingData, member_seed
 from symrep.groups import get_group
 from symrep.plumbing import atomic_path
-from symrep.runtime import resolve_device, seed_everything
+from symrep.runs import RunJob, finish_run, start_run
 from symrep.training import EarlyStopping, fit
 
 log = logging.getLogger(__name__)
 
 
-def train_block(
-    s: dict, files: list[str], weights_out: str, metrics_out: str, history_out: str, checkpoint: str
-) -> None:
-    """Train members s["members"] = [start, stop) together. The weights file holds `snapshots`
-    {epoch: {parameter name: (members, ...) tensor}} for the last epoch, and for every epoch from 0
-    (initialisation) on when s["keep_epochs"]."""
-    device = resolve_device(s["device"])
-    rng = seed_everything(s["seed"], s["deterministic"])
+def train_run(job: RunJob) -> dict:
+    """Train members settings["members"] = [start, stop) together; write history, weights and metrics.
+    The weights file holds `snapshots` {epoch: {parameter name: (members, ...) tensor}} for the last epoch,
+    and for every epoch from 0 (initialisation) on when settings["keep_epochs"]."""
+    s = job.settings
+    device, rng = start_run(job)
     group = get_group(s["group"])
-    images, labels, normalize = training_images(s, files)
-    val_images, val_labels = load_split(s["dataset"], files, "test")
+    images, labels, normalize = training_images(s, job.inputs["data"])
+    val_images, val_labels = load_split(s["dataset"], job.inputs["data"], "test")
     keep = subset(len(val_labels), s["val_samples"], s["seed"])
     indices = list(range(*s["members"]))
     seeds = [member_seed(s["seed"], i) for i in indices]
@@ -65,7 +59,7 @@ def train_block(
         len(labels),
         device,
     )
-    snapshots_dir = Path(f"{checkpoint}.epochs")
+    snapshots_dir = Path(f"{job.checkpoint}.epochs")
     snapshots = {0: task.model.stacked_state()} if s["keep_epochs"] else {}
 
     def on_epoch(epoch: int, record: dict) -> None:
@@ -79,8 +73,8 @@ def train_block(
         max_epochs=s["epochs"],
         stopping=EarlyStopping("val_acc", mode="max"),
         rng=rng,
-        checkpoint=checkpoint,
-        fingerprint=fingerprint(s),
+        checkpoint=job.checkpoint,
+        fingerprint=job.fingerprint(),
         select="last",
         on_epoch=on_epoch,
     )
@@ -89,24 +83,29 @@ def train_block(
         for epoch in range(1, s["epochs"] + 1):
             snapshots[epoch] = torch.load(snapshots_dir / f"epoch{epoch}.pt")
     snapshots[s["epochs"]] = task.model.stacked_state()
-    save_weights(weights_out, task.model, snapshots=snapshots, members=indices, seeds=seeds, spec=s["spec"])
-    write_csv(history_out, result.history)
     trained_epochs = len(result.history) - (result.resumed_from or 0)
-    write_json(
-        metrics_out,
-        {
-            "members": indices,
-            "epochs": len(result.history),
-            "final": result.history[-1],
-            "train_images": len(labels),
-            "seconds": seconds,
-            "member_epochs_per_second": len(indices) * trained_epochs / seconds,  # epochs over train_images
-            "member_images_per_second": len(indices) * trained_epochs * len(labels) / seconds,
-            "resumed_from": result.resumed_from,
-            "environment": environment(),
-        },
+    metrics = {
+        "members": indices,
+        "epochs": len(result.history),
+        "final": result.history[-1],
+        "train_images": len(labels),
+        "seconds": seconds,
+        "member_epochs_per_second": len(indices) * trained_epochs / seconds,  # epochs over train_images
+        "member_images_per_second": len(indices) * trained_epochs * len(labels) / seconds,
+        "resumed_from": result.resumed_from,
+    }
+    metrics = finish_run(
+        job,
+        metrics,
+        result.history,
+        task.model,
+        snapshots=snapshots,
+        members=indices,
+        seeds=seeds,
+        spec=s["spec"],
     )
     for path in sorted(snapshots_dir.glob("epoch*.pt")):
         path.unlink()
     if snapshots_dir.exists():
         snapshots_dir.rmdir()
+    return metrics

@@ -1,7 +1,4 @@
-"""Rule ensembles_evaluate's job: members and bootstrapped ensembles of one run on whole group orbits.
-
-`settings` are plain dicts built by symrep.experiments.ensembles.plan from the configuration.
-"""
+"""One run's evaluation: its members and bootstrapped ensembles on whole group orbits."""
 
 from __future__ import annotations
 
@@ -98,11 +95,20 @@ def _rows(metrics: dict, **columns) -> list[dict]:
     ]
 
 
-def evaluate(s: dict, files: list[str], ood_files: list[str], weights_files: list[str], out_csv: str) -> None:
+def evaluate(
+    s: dict,
+    files: list[str],
+    ood_files: list[str],
+    weights_files: list[str],
+    out_csv: str,
+    *,
+    device: str = "auto",
+    deterministic: bool = False,
+) -> None:
     """Members and bootstrapped ensembles at the last epoch (s["sizes"] × s["bootstraps"]), and, for each
     epoch in s["curve_epochs"], the members and the ensemble of all members; one long CSV."""
-    device = resolve_device(s["device"])
-    seed_everything(s["seed"], s["deterministic"])
+    device = resolve_device(device)
+    seed_everything(s["seed"], deterministic)
     group = get_group(s["group"])
     normalize = training_images(s, files)[2]
     blocks = load_blocks(weights_files)
