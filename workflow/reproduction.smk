@@ -23,6 +23,3 @@ rule reproduction:
         scale=config["scale"],
     script:
         "../scripts/reproduction.py"
-
-
-TARGETS += ["results/reproduction.md", "results/reproduction.html"]
