@@ -67,14 +67,16 @@ def hyperparameter_tables():
 
 
 def all_targets(wildcards):
-    """Every enabled experiment's outputs, its hyperparameter tables, a data card per dataset read."""
+    """Every enabled experiment's outputs, its hyperparameter tables, a data card per dataset read, and
+    the reproduction summary."""
     tables = [
         f"results/tables/{t}.{ext}"
         for t in hyperparameter_tables()
         for ext in ("csv", "md", "tex")
     ]
     planned = [target for plan in enabled_plans() for target in plan.targets()]
-    return planned + tables + [f"results/data/{d}.json" for d in needed()]
+    cards = [f"results/data/{d}.json" for d in needed()]
+    return planned + tables + cards + ["results/reproduction.md", "results/reproduction.html"]
 
 
 # Data (workflow/data.smk)
