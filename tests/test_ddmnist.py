@@ -297,7 +297,10 @@ def test_same_seed_same_training():
         torch.equal(p, q) for p, q in zip(a.model.state_dict().values(), b.model.state_dict().values())
     )
     val = a.validate(0)
-    assert set(val) == {"val_acc", "val_loss", "val_equivariance"} and 0 <= val["val_acc"] <= 1
+    assert (
+        set(val) == {"val_acc", "val_loss", "val_equivariance", "val_equivariance_rel"}
+        and 0 <= val["val_acc"] <= 1
+    )
 
 
 def test_train_run_resumes_after_an_interruption_to_the_same_result(tmp_path, monkeypatch):
@@ -339,7 +342,8 @@ def test_train_run_resumes_after_an_interruption_to_the_same_result(tmp_path, mo
     monkeypatch.undo()
     resumed = run("resumed")
     assert not (tmp_path / "resumed.ckpt").exists() and (tmp_path / "resumed.weights").exists()
-    keep = ("test_acc", "aug_test_acc", "aug_test_equivariance", "best_epoch", "epochs", "params", "noise")
+    keep = ("test_acc", "aug_test_acc", "aug_test_equivariance", "aug_test_equivariance_rel", "best_epoch")
+    keep += ("epochs", "params", "noise")
     assert {k: full[k] for k in keep} == {k: resumed[k] for k in keep}
     assert full["params"] == 33_742 and full["epochs"] == 2 and full["noise"] == "rotate_and_back"
     history = [
@@ -434,6 +438,7 @@ def fake_runs():
                         "test_acc": base + 0.05,
                         "aug_test_acc": base + 0.01 * seed,
                         "aug_test_equivariance": 0.01,
+                        "aug_test_equivariance_rel": 0.1,
                         "best_epoch": 3,
                         "epochs": 4,
                         "train_seconds": 60.0,
@@ -473,3 +478,17 @@ def test_accuracy_table_renders_plain_and_augmented():
     assert cnn_c4["plain test accuracy"] == "0.850 (0.000)" and cnn_c4["augmented test accuracy"].startswith(
         "0.810"
     )
+
+
+def test_relative_equivariance_error_is_scale_free():
+    """Scaling the latent scales the MSE by s² but leaves the relative error alone."""
+    task = make_task(LossWeights(1.0, 0.0, 1.0))
+    data = EvalSet.transformed(task.train, torch.Generator().manual_seed(0))
+    before = task.evaluate(data)
+    with torch.no_grad():
+        conv = task.model.encoder[-2]  # the 1x1 convolution whose output is the latent
+        conv.weight.mul_(10.0)
+        conv.bias.mul_(10.0)
+    after = task.evaluate(data)
+    assert after["equivariance"] == pytest.approx(100 * before["equivariance"], rel=1e-4)
+    assert after["equivariance_rel"] == pytest.approx(before["equivariance_rel"], rel=1e-4)

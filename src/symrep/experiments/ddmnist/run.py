@@ -68,6 +68,7 @@ def train_run(job: RunJob) -> dict:
         "aug_test_acc": augmented["acc"],
         "aug_test_loss": augmented["loss"],
         "aug_test_equivariance": augmented["equivariance"],
+        "aug_test_equivariance_rel": augmented["equivariance_rel"],
         "best_epoch": result.best_epoch + 1,
         "epochs": len(result.history),
         "stopped_early": result.stopped_early,
