@@ -237,3 +237,23 @@ def test_equivariance_error():
     act_out = lambda g, z: z @ p[g].T  # noqa: E731
     assert equivariance_error(f, x, c4, functools.partial(act_2d, c4), act_out) < 1e-6
     assert equivariance_error(f, x, c4, functools.partial(act_2d, c4), lambda g, z: z @ p[g]) > 0.01
+
+
+@pytest.mark.parametrize("name", ["C2", "D3", "C4"])
+def test_residuals_and_words_stay_on_the_generators_device(name):
+    """Regression guard for the CUDA crash of every latent training step: the identity was built on the CPU."""
+    from device_guard import one_device
+
+    group = get_group(name)
+    gens = [torch.randn(6, 6, device="meta", requires_grad=True) for _ in group.generators]
+    with one_device():
+        residuals = relation_residuals(group, gens)
+        words = matrices_from_generators(group, gens)
+    assert residuals.device.type == "meta" and words.device.type == "meta"
+
+
+def test_the_guard_catches_a_tensor_left_on_the_cpu():
+    from device_guard import MixedDevicesError, one_device
+
+    with one_device(), pytest.raises(MixedDevicesError):
+        torch.eye(3) @ torch.randn(3, 3, device="meta")

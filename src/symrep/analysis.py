@@ -128,7 +128,7 @@ def _word_matrix(mats, word, eye):
 def matrices_from_generators(group: FiniteGroup, generator_matrices) -> torch.Tensor:
     """rho(g) for every g, as the product of generator matrices along ``group.words[g]``."""
     mats = [torch.as_tensor(m) for m in generator_matrices]
-    eye = torch.eye(mats[0].shape[-1], dtype=mats[0].dtype)
+    eye = torch.eye(mats[0].shape[-1], dtype=mats[0].dtype, device=mats[0].device)
     return torch.stack([_word_matrix(mats, w, eye) for w in group.words])
 
 
@@ -137,7 +137,7 @@ def relation_residuals(group: FiniteGroup, generator_matrices) -> torch.Tensor:
     mats = [torch.as_tensor(m) for m in generator_matrices]
     if len(mats) != len(group.generators):
         raise ValueError(f"{group.name} has {len(group.generators)} generators, got {len(mats)} matrices")
-    eye = torch.eye(mats[0].shape[-1], dtype=mats[0].dtype)
+    eye = torch.eye(mats[0].shape[-1], dtype=mats[0].dtype, device=mats[0].device)
     res = [
         ((_word_matrix(mats, [p for p, e in rel for _ in range(e)], eye) - eye) ** 2).mean()
         for rel in group.relations
