@@ -191,9 +191,10 @@ def render(
             "validation draw) (docs/medmnist3d.md, Protocols). The CNN without augmentation turns no volume "
             "while training: one run, shown under each.",
             "CNN (aug: no): the paper imports this row from PSCNN (Veefkind & Cesa: 0.19M parameters, i.e. "
-            "c = 7; their own recipe; the test accuracy of the last epoch); this run trains c = 6 with the "
-            "authors' loop of the other rows (Table 10 learning rate, early stopping, best-validation "
-            "weights). The two rows follow different protocols: their verdict compares unlike recipes.",
+            "c = 7; their own recipe; the test accuracy of the last epoch); this run trains it as the other "
+            "rows, with the authors' loop (c and budget above, Table 10 learning rate, early stopping, "
+            "best-validation weights). The two rows follow different protocols: their verdict compares "
+            "unlike recipes.",
             "verdict: reproduced when |this run − paper| ≤ 2·√(σ_run² + σ_paper²), each σ at least 0.005; "
             "at a scale other than paper the verdict is 'not comparable' (computed, in brackets).",
             f"'paper' = {citation(reference)}.",
@@ -211,7 +212,7 @@ def render(
         notes=[
             f"{spread}; {budget}.",
             "Rotated: each test volume turned by a random cube rotation (the run's convention; the CNN without "
-            "augmentation: the left action). Latent equivariance MSE: MSE(ρ(g)E(x), E(g·x)) with ρ two copies "
-            "of the regular representation, for every model.",
+            "augmentation: the left action). Latent equivariance MSE: MSE(ρ(g)E(x), E(g·x)) with ρ the 8c/24 "
+            "copies of the regular representation, for every model.",
         ],
     )
