@@ -126,6 +126,8 @@ def test_claims_hold_fail_or_are_not_testable():
     )
     own = evaluate([{**claim, "id": "r", "predicate": "reported"}], records, reported, {"x"})
     assert own[["protocol", "outcome", "detail"]].values.tolist() == [["released", "fails", "3.1 < 3.4"]]
+    silent = evaluate([{**claim, "id": "r", "predicate": "reported"}], records, pd.DataFrame(), {"x"})
+    assert silent["outcome"].tolist() == ["not testable"]  # an enabled experiment that reports no claims file
 
 
 def test_summary_counts_cells_per_table_and_protocol():

@@ -1,5 +1,5 @@
 # MedMNIST3D (main paper §6.2, appendix C.2): Table 5 (Table 10: workflow/report.smk).
-# Per (dataset, model, seed) one training job on the official npz; docs/medmnist3d.md.
+# Per (variant, dataset, model, seed) one training job on the official npz; docs/medmnist3d.md.
 from symrep.experiments.medmnist3d.plan import MedMNIST3DPlan
 
 MEDMNIST3D = register(MedMNIST3DPlan(config))
@@ -13,10 +13,11 @@ rule medmnist3d_train:
         history=f"{MEDMNIST3D.RUN}/history.csv",
         weights=f"{MEDMNIST3D.RUN}/model.pt",
     log:
-        "logs/medmnist3d/train/{dataset}_{model}_seed{seed}.log",
+        "logs/medmnist3d/train/{variant}_{dataset}_{model}_seed{seed}.log",
     benchmark:
-        "benchmarks/medmnist3d/{dataset}_{model}_seed{seed}.tsv"
+        "benchmarks/medmnist3d/{variant}_{dataset}_{model}_seed{seed}.tsv"
     wildcard_constraints:
+        variant=MEDMNIST3D.variant_constraint(),
         dataset=MEDMNIST3D.constraint("datasets"),
         model=MEDMNIST3D.constraint("models"),
         seed=r"\d+",
@@ -32,7 +33,7 @@ rule medmnist3d_train:
         code=code("scripts/medmnist3d_train.py"),
         settings=MEDMNIST3D.train_settings,
         dataset="{dataset}",
-        checkpoint="checkpoints/medmnist3d/{dataset}_{model}_seed{seed}.ckpt",
+        checkpoint="checkpoints/medmnist3d/{variant}_{dataset}_{model}_seed{seed}.ckpt",
     script:
         "../scripts/medmnist3d_train.py"
 
@@ -48,6 +49,7 @@ rule medmnist3d_table5:
         ),
         details=multiext("results/medmnist3d/details", ".csv", ".md", ".tex"),
         runs="results/medmnist3d/runs.csv",
+        verdicts=MEDMNIST3D.VERDICTS,
     log:
         "logs/medmnist3d/table5.log",
     localrule: True
@@ -55,6 +57,7 @@ rule medmnist3d_table5:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/medmnist3d_table5.py"),
+        runs=MEDMNIST3D.table_runs(),
         scale=config["scale"],
         ddof=config["std_ddof"],
     script:

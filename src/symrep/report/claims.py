@@ -78,8 +78,8 @@ def evaluate(
         if claim["predicate"] in ("greater", "lower"):
             results = _compare(claim, records, 1 if claim["predicate"] == "greater" else -1)
         elif claim["predicate"] == "reported":
-            mine = reported[reported["claim"] == claim["id"]] if not reported.empty else reported
-            results = mine[CLAIM_COLUMNS[1:]].to_dict("records") or [
+            mine = reported[reported["claim"] == claim["id"]] if "claim" in reported else reported
+            results = mine.reindex(columns=CLAIM_COLUMNS[1:]).to_dict("records") or [
                 {"protocol": "", "outcome": NOT_TESTABLE, "detail": "the experiment reported nothing"}
             ]
         else:

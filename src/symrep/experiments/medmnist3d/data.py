@@ -13,8 +13,6 @@ from symrep.actions.cubic import cube_rotate
 from symrep.groups import get_group
 
 CUBE = get_group("O")
-#: models whose training (and validation) volumes are turned by a random cube rotation
-AUGMENTED = {"cnn": False, "cnn_aug": True, "ours": True}
 # OrganMNIST3D's left/right organ pairs (medmnist.INFO labels): kidney, femur, lung.
 ORGAN_LEFT_RIGHT = {1: 2, 2: 1, 3: 4, 4: 3, 7: 8, 8: 7}
 

@@ -1,8 +1,9 @@
 """One MedMNIST3D training job (main paper §6.2, appendix C.2): one (dataset, model, seed) on its npz.
 
-Validation follows the training distribution (turned volumes for cnn_aug and ours, one fixed draw),
-selection is by best validation accuracy, and the test set is the un-rotated one, scored with medmnist's own
-ACC/AUC; accuracy on randomly turned test volumes is reported beside it.
+Validation follows the training distribution (turned volumes for cnn_aug and ours: one fixed draw, or a
+fresh one every epoch under `val_draw: per_epoch`), selection is by best validation accuracy, and the test
+set is the un-rotated one, scored with medmnist's own ACC/AUC; accuracy on randomly turned test volumes is
+reported beside it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import logging
 
 from symrep.data.loaders import load_dataset
-from symrep.experiments.medmnist3d.data import AUGMENTED, load_split
+from symrep.experiments.medmnist3d.data import load_split
+from symrep.experiments.medmnist3d.plan import AUGMENTED
 from symrep.experiments.medmnist3d.task import make_model, make_task, medmnist_scores
 from symrep.experiments.paired_classification import EvalSet
 from symrep.models.common import count_parameters
@@ -19,7 +21,7 @@ from symrep.runtime import stream_generator
 from symrep.training import EarlyStopping, fit
 
 log = logging.getLogger(__name__)
-STREAMS = {"val": 1, "test": 2}  # seeded streams of the fixed turned validation and test draws
+STREAMS = {"val": 1, "test": 2}  # seeded streams of the turned validation and test draws
 
 
 def train_run(job: RunJob) -> dict:
@@ -29,11 +31,14 @@ def train_run(job: RunJob) -> dict:
     device, rng = start_run(job)
     arrays = load_dataset(flag, job.inputs["npz"])
     augment = AUGMENTED[settings["model"]]
-    val = EvalSet.transformed(
-        load_split(arrays, "val", settings, device, augment=augment), stream_generator(seed, STREAMS["val"])
-    )
     model = make_model(settings, flag, device)
-    task = make_task(settings, model, load_split(arrays, "train", settings, device, augment=augment), val)
+    task = make_task(
+        settings,
+        model,
+        load_split(arrays, "train", settings, device, augment=augment),
+        load_split(arrays, "val", settings, device, augment=augment),
+        stream_generator(seed, STREAMS["val"]),
+    )
     log.info(
         "MedMNIST3D %s %s seed %d on %s: %d parameters",
         flag,
