@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+import torch.nn.functional as F
 import yaml
 from conftest import REPO
 
@@ -264,13 +265,25 @@ def test_cifar_classifier_is_appendix_b3():
     model = CifarClassifier(64)
     convs = (27 * 32 + 32) + (288 * 32 + 32) + (288 * 64 + 64) + 2 * (576 * 64 + 64)
     assert n_params(model.encoder) == convs + 1024 * 64 + 64 and n_params(model.classifier) == 650
-    probabilities = CifarClassifier(64, head="softmax").head(torch.randn(4, 64))
-    assert (
-        torch.allclose(probabilities.sum(1), torch.ones(4))
-        and n_params(CifarClassifier(64, "softmax").classifier) == 640
-    )
+    assert n_params(CifarClassifier(64, "softmax").classifier) == 640
     with pytest.raises(ValueError, match="head"):
         CifarClassifier(64, head="mlp")
+
+
+def test_released_softmax_head_is_the_authors_double_softmax():
+    """Classifiers.py: Sequential(Linear(bias=False), Softmax), then softmax again, then cross-entropy."""
+    torch.manual_seed(0)
+    model = CifarClassifier(4, head="softmax", classes=3)
+    weight = torch.tensor([[1.0, -2.0, 0.5, 0.0], [0.0, 1.0, 1.0, -1.0], [2.0, 0.0, -1.0, 1.0]])
+    with torch.no_grad():
+        model.classifier[0].weight.copy_(weight)
+    z = torch.tensor([[1.0, 0.0, 2.0, -1.0], [0.5, 0.5, -0.5, 3.0]])
+    y = torch.tensor([0, 2])
+    authors = F.softmax(F.softmax(z @ weight.T, dim=1), dim=1)
+    assert torch.allclose(model.head(z), authors)
+    assert torch.allclose(F.cross_entropy(model.head(z), y), F.cross_entropy(authors, y))
+    one_short = F.cross_entropy(F.softmax(z @ weight.T, dim=1), y)
+    assert not torch.allclose(F.cross_entropy(model.head(z), y), one_short)
 
 
 @pytest.mark.parametrize(
@@ -468,16 +481,34 @@ def test_released_adaptive_lambda_schedule():
     with torch.no_grad():
         task.model.generators.matrices[0].copy_(2 * torch.eye(6))  # ‖W⁴ - I‖ large
     task._adapt_lambda(0)
-    assert task.lambda_algebra == 1.0  # not in the first epoch
     task._adapt_lambda(1)
+    assert task.lambda_algebra == 1.0  # `current_epoch > 1`: not in the first two epochs
     task._adapt_lambda(2)
+    task._adapt_lambda(3)
     assert task.lambda_algebra == pytest.approx(1.21)
     with torch.no_grad():
         task.model.generators.matrices[0].copy_(torch.eye(6))  # W⁴ = I
-    for epoch in range(3, 6):
+    for epoch in range(4, 7):
         task._adapt_lambda(epoch)
     assert task.lambda_algebra == 1.0  # × 0.9, floored at the configured value
     assert task.state_dict()["lambda_algebra"] == 1.0
+
+
+def test_adaptive_lambda_changes_after_the_epochs_validation():
+    """Lightning's on_train_epoch_end runs after validation: the epoch's training and validation share λ_W."""
+    task = cifar_task(adaptive=True)
+    with torch.no_grad():
+        task.model.generators.matrices[0].copy_(2 * torch.eye(6))
+    with torch.no_grad():
+        penalty = float(algebra_penalty(task.spec, task.model.generators(), 1.0))
+    train = task.train_epoch(2, torch.Generator().manual_seed(0))
+    assert train["lambda_algebra"] == task.lambda_algebra == 1.0
+    with torch.no_grad():
+        task.model.generators.matrices[0].copy_(2 * torch.eye(6))  # as before the optimiser step
+        val = task.validate(2)
+    assert val["val_algebra"] == pytest.approx(penalty)  # validated with the epoch's λ_W = 1
+    task.end_epoch(2, {**train, **val})
+    assert task.lambda_algebra == pytest.approx(1.1)
 
 
 def test_paper_default_keeps_lambda_fixed():
