@@ -25,6 +25,7 @@ from symrep.analysis import (
 from symrep.experiments.latent.data import batches
 from symrep.groups import get_group
 from symrep.losses import latent_equivariance_loss
+from symrep.null_baseline import overall_residual, relative_residuals
 
 
 @dataclass(frozen=True)
@@ -80,16 +81,18 @@ def algebra_penalty(
 
 def analyse(spec: Spec, generators: list[torch.Tensor]) -> dict:
     """Irreducible content of the learned matrices: multiplicities by the character inner product,
-    eigenvalue counts at the n-th roots of unity (cyclic groups), and the presentation's residual
-    (`algebra_loss`, a mean over matrix entries, and `algebra_relative` = √(d · algebra_loss), the
-    root-mean-square over relations of ‖word(W) - I‖_F / ‖I‖_F: 1 is as far from I as the zero matrix)."""
+    eigenvalue counts at the n-th roots of unity (cyclic groups), and the presentation's residual:
+    `algebra_loss` (the mean over relations of MSE(word(W), I)), `relative_residuals` (per relation,
+    ‖word(W) - I‖_F / ‖I‖_F: 1 is as far from I as the zero matrix) and `overall_residual` (their root
+    mean square)."""
     group = get_group(spec.group)
     gens = [g.detach().cpu().double() for g in generators]
-    loss = algebra_loss(group, gens)
     table = character_table(group, names=spec.irrep_names)
+    residuals = relative_residuals(group, [g.numpy() for g in gens])
     out = {
-        "algebra_loss": loss,
-        "algebra_relative": (gens[0].shape[0] * loss) ** 0.5,
+        "algebra_loss": algebra_loss(group, gens),
+        "relative_residuals": residuals,
+        "overall_residual": overall_residual(residuals),
         "irreps": irrep_multiplicities(group, matrices_from_generators(group, gens), table),
     }
     if spec.eigen_names:
