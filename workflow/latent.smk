@@ -1,5 +1,6 @@
-# Learned latent representations (main paper §4, appendix B): Tables 1-3 and Figures 3-5 (Table 7:
-# workflow/report.smk). Per (run, seed) one training job; TMNIST's glyphs built once. docs/latent.md
+# Learned latent representations (main paper §4, appendix B): Tables 1-3 with their verdicts and claims,
+# and Figures 3-5 (Table 7: workflow/report.smk). Per (variant, run, seed) one training job; TMNIST's
+# glyphs built once; per table one null baseline. docs/latent.md
 from symrep.experiments.latent.plan import LatentPlan
 
 LATENT = register(LatentPlan(config))
@@ -32,8 +33,9 @@ rule latent_train:
         eigenvalues=f"{LATENT.RUN}/eigenvalues.csv",
         weights=f"{LATENT.RUN}/weights.pt",
     log:
-        "logs/latent/{run}/seed{seed}.log",
+        "logs/latent/{variant}/{run}/seed{seed}.log",
     wildcard_constraints:
+        variant=LATENT.variant_constraint(),
         run=LATENT.constraint("runs"),
         seed=r"\d+",
     conda:
@@ -49,20 +51,40 @@ rule latent_train:
         settings=LATENT.train_settings,
         run="{run}",
         trace_every=LATENT.section["trace_every"],
-        checkpoint="checkpoints/latent/{run}/seed{seed}.pt",
+        checkpoint="checkpoints/latent/{variant}/{run}/seed{seed}.pt",
     script:
         "../scripts/latent_train.py"
+
+
+rule latent_null:
+    output:
+        LATENT.NULL,
+    log:
+        "logs/latent/null_{table}.log",
+    wildcard_constraints:
+        table=LATENT.table_constraint(),
+    localrule: True
+    conda:
+        "../envs/symrep.yaml"
+    params:
+        code=code("scripts/latent_null.py"),
+        dim=LATENT.null_dim,
+    script:
+        "../scripts/latent_null.py"
 
 
 rule latent_table:
     input:
         metrics=LATENT.table_metrics,
+        null=LATENT.NULL,
         reference=repo_file("config/reference/{table}.yaml"),
     output:
         table=report(
             multiext("results/tables/{table}", ".csv", ".md", ".tex"),
             category="Learned latent representations",
         ),
+        verdicts="results/verdicts/{table}.csv",
+        claims=LATENT.CLAIMS,
     log:
         "logs/latent/{table}.log",
     wildcard_constraints:
@@ -72,6 +94,7 @@ rule latent_table:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/latent_table.py"),
+        runs=LATENT.table_runs,
         scale=config["scale"],
         ddof=config["std_ddof"],
     script:
@@ -93,15 +116,15 @@ rule latent_figure3:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/latent_figure3.py"),
-        runs=LATENT.runs(),
+        rows=LATENT.figure3_rows(),
     script:
         "../scripts/latent_figure3.py"
 
 
 rule latent_figure4:
     input:
-        eigenvalues=LATENT.run_files("mnist_d3", "eigenvalues.csv"),
-        weights=LATENT.run_files("mnist_d3", "weights.pt"),
+        eigenvalues=LATENT.figure4_files("eigenvalues.csv"),
+        weights=LATENT.figure4_files("weights.pt"),
     output:
         png=report(
             "results/figures/figure4.png", category="Learned latent representations"
@@ -114,6 +137,7 @@ rule latent_figure4:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/latent_figure4.py"),
+        variants=LATENT.variants("mnist_d3"),
     script:
         "../scripts/latent_figure4.py"
 
@@ -138,7 +162,7 @@ rule latent_figure5:
         "../scripts/latent_figure5.py"
 
 
-# `snakemake latent`: Tables 1-3 and Figures 3-5 of the enabled runs
+# `snakemake latent`: Tables 1-3 (with verdicts and claims) and Figures 3-5 of the enabled runs
 rule latent:
     input:
         LATENT.targets(),

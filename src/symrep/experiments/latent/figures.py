@@ -59,11 +59,11 @@ def _boundaries(ax, labels: list[str]) -> None:
         ax.axvline(i - 0.5, color="tab:red", lw=0.6)
 
 
-def figure3(weights: dict[str, str | Path], png: str | Path, pdf: str | Path) -> None:
-    """Per experiment: the learned generator, |its matrix| in the isotypic basis of the learned
+def figure3(rows: list[tuple[str, str]], weights: list[str | Path], png: str | Path, pdf: str | Path) -> None:
+    """Per (run, variant) row: the learned generator, |its matrix| in the isotypic basis of the learned
     representation, and the same for the regular-representation multiple of that dimension."""
-    fig, axes = plt.subplots(len(weights), 3, figsize=(12, 3.4 * len(weights)), squeeze=False)
-    for row, (run, path) in zip(axes, weights.items()):
+    fig, axes = plt.subplots(len(rows), 3, figsize=(12, 3.4 * len(rows)), squeeze=False, layout="constrained")
+    for row, (run, variant), path in zip(axes, rows, weights):
         spec = SPECS[run]
         group = get_group(spec.group)
         gens = [g.double() for g in torch.load(path, map_location="cpu", weights_only=True)["generators"]]
@@ -73,7 +73,7 @@ def figure3(weights: dict[str, str | Path], png: str | Path, pdf: str | Path) ->
         w = gens[0].numpy()
         lim = np.abs(w).max()
         row[0].imshow(w, cmap="RdBu_r", vmin=-lim, vmax=lim)
-        row[0].set_title(f"{TITLES[run]}: learned")
+        row[0].set_title(f"{TITLES[run]}, {variant}: learned", fontsize=9)
         for ax, rho, what in ((row[1], learned, "learned"), (row[2], regular, "regular multiple")):
             values, labels = _in_basis(group, rho, element, spec.irrep_names)
             image = ax.imshow(
@@ -97,14 +97,21 @@ def figure3(weights: dict[str, str | Path], png: str | Path, pdf: str | Path) ->
 
 
 def figure4(
-    eigenvalue_files: list[str | Path], weights: list[str | Path], png: str | Path, pdf: str | Path
+    variants: list[str],
+    eigenvalue_files: list[str | Path],
+    weights: list[str | Path],
+    png: str | Path,
+    pdf: str | Path,
 ) -> None:
-    """Eigenvalues of the learned D3 rotation matrix during training (colour = step), one panel per run."""
-    n = len(eigenvalue_files)
-    fig, axes = plt.subplots(1, n, figsize=(3.6 * n, 3.8), squeeze=False)
+    """Eigenvalues of the learned D3 rotation matrix during training (colour = step): one row per variant,
+    one panel per seed (files variant-major)."""
+    seeds = len(eigenvalue_files) // len(variants)
+    fig, axes = plt.subplots(
+        len(variants), seeds, figsize=(3.6 * seeds, 3.8 * len(variants)), squeeze=False, layout="constrained"
+    )
     roots = np.exp(2j * np.pi * np.arange(3) / 3)
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 200))
-    for ax, trace_file, weight_file in zip(axes[0], eigenvalue_files, weights):
+    for ax, trace_file, weight_file in zip(axes.flat, eigenvalue_files, weights):
         trace = pd.read_csv(trace_file)
         final = np.linalg.eigvals(
             torch.load(weight_file, map_location="cpu", weights_only=True)["generators"][0].double().numpy()
@@ -121,7 +128,8 @@ def figure4(
             s=120,
             label="cube roots of 1",
         )
-        ax.set_title(Path(trace_file).parent.name, fontsize=9)
+        run_dir = Path(trace_file).parent
+        ax.set_title(f"{run_dir.parent.parent.name}, {run_dir.name}", fontsize=9)
         ax.set_aspect("equal")
         ax.set_xlim(-2, 2)
         ax.set_ylim(-2, 2)

@@ -1,12 +1,18 @@
 """The learned latent representations' plan (main paper §4, appendix B): the TMNIST glyphs, one training
-job per (run, seed), Tables 1-3 and Figures 3-5 of the enabled runs; Table 7 from the configuration."""
+job per (variant, run, seed), a null baseline per table, Tables 1-3 with their verdicts and claims, and
+Figures 3-5 of the enabled runs; Table 7 from the configuration.
+
+Protocols (docs/latent.md): `released` rotates MNIST by 60° steps without rotating x1, and trains CIFAR-10
+as the authors' code did (lr 0.001, double-softmax head, adaptive λ_W, "test" on the training split);
+`described` follows the text. TMNIST's runs are the same under both: trained once, under `common`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from symrep.data.catalog import DATASETS
-from symrep.experiments.plan import ExperimentPlan, figure_files, one_of, table_files
+from symrep.experiments.plan import COMMON, ExperimentPlan, figure_files, one_of, table_files
 
 #: the table of each run
 TABLES = {"table1": "tmnist_z2", "table2": "mnist_d3", "table3": "cifar10_c4"}
@@ -24,6 +30,7 @@ class LatentPlan(ExperimentPlan):
     name = "latent"
     ALLOWED = {
         "runs": ("tmnist_z2", "mnist_d3", "cifar10_c4"),
+        "protocols": ("released", "described"),
         "tmnist_z2.dataset": ("tmnist_fonts", None),
         "mnist_d3.dataset": ("mnist",),
         "mnist_d3.rotation_degrees": (120, 60),
@@ -32,7 +39,9 @@ class LatentPlan(ExperimentPlan):
         "cifar10_c4.head": ("linear", "softmax"),
     }
     GLYPHS = "resources/tmnist/glyphs.npz"
-    RUN = "results/latent/{run}/seed{seed}"
+    RUN = "results/latent/{variant}/{run}/seed{seed}"
+    NULL = "results/latent/null_{table}.csv"
+    CLAIMS = "results/latent/claims_{table}.csv"
 
     @property
     def tmnist(self) -> dict:
@@ -85,6 +94,21 @@ class LatentPlan(ExperimentPlan):
 
     # --- training -----------------------------------------------------------------------------------
 
+    @staticmethod
+    def run_settings(options: dict, run: str) -> dict:
+        """What defines a run under a protocol's `options`: its section with the bundle laid over it."""
+        return options[run]
+
+    def variant_of(self, protocol: str, run: str) -> str:
+        return self.variant(protocol, lambda options: self.run_settings(options, run))
+
+    def variants(self, run: str) -> list[str]:
+        """The distinct variants of `run` over the protocols run, in their order."""
+        return list(dict.fromkeys(self.variant_of(p, run) for p in self.protocols()))
+
+    def variant_constraint(self) -> str:
+        return one_of([*self.ALLOWED["protocols"], COMMON])
+
     def train_inputs(self, wildcards) -> list[str]:
         """TMNIST's glyphs, or the raw files of the run's dataset."""
         if wildcards.run == "tmnist_z2":
@@ -92,8 +116,8 @@ class LatentPlan(ExperimentPlan):
         return raw_files(self.section[wildcards.run]["dataset"])
 
     def train_settings(self, wildcards) -> dict:
-        """The run's section of the configuration, as written into its metrics."""
-        return self.section[wildcards.run]
+        """The run's section under its variant's options, as written into its metrics."""
+        return self.run_settings(self.variant_options(wildcards.variant), wildcards.run)
 
     def train_runtime(self, wildcards) -> int:
         return RUNTIME[wildcards.run]
@@ -101,27 +125,58 @@ class LatentPlan(ExperimentPlan):
     def train_mem_mb(self, wildcards) -> int:
         return MEM_MB[wildcards.run]
 
-    def run_files(self, run: str, name: str) -> list[str]:
-        """A file of `run`'s training job (e.g. "metrics.json") for every seed."""
-        return [f"{self.RUN.format(run=run, seed=seed)}/{name}" for seed in self.seeds]
+    def run_files(self, run: str, variant: str, name: str) -> list[str]:
+        """A file of `run`'s training job under `variant` (e.g. "metrics.json") for every seed."""
+        return [f"{self.RUN.format(variant=variant, run=run, seed=seed)}/{name}" for seed in self.seeds]
 
     # --- tables and figures -------------------------------------------------------------------------
 
     def table_constraint(self) -> str:
         return one_of(self.tables())
 
+    def table_runs(self, wildcards) -> list[list[str]]:
+        """[protocol, metrics file] of every run the table's protocols aggregate (a common run under each)."""
+        return self.protocol_runs(
+            [{"run": TABLES[wildcards.table]}], lambda o, c: self.run_settings(o, c["run"]), self.RUN
+        )
+
     def table_metrics(self, wildcards) -> list[str]:
-        return self.run_files(TABLES[wildcards.table], "metrics.json")
+        """Every metrics file of the table, once."""
+        return list(dict.fromkeys(file for _, file in self.table_runs(wildcards)))
+
+    def null_dim(self, wildcards) -> int:
+        """The latent dimension the table's null baseline is drawn in."""
+        return self.section[TABLES[wildcards.table]]["latent_dim"]
+
+    def figure3_rows(self) -> list[list[str]]:
+        """[run, variant] of every row of Figure 3: each enabled run once per distinct variant."""
+        return [[run, variant] for run in self.runs() for variant in self.variants(run)]
 
     def figure3_weights(self) -> list[str]:
-        """The first seed's weights of every enabled run (in the order of `runs()`)."""
-        return [f"{self.RUN.format(run=run, seed=self.seeds[0])}/weights.pt" for run in self.runs()]
+        """The first seed's weights of every row of Figure 3."""
+        return [
+            f"{self.RUN.format(variant=v, run=run, seed=self.seeds[0])}/weights.pt"
+            for run, v in self.figure3_rows()
+        ]
+
+    def figure4_files(self, name: str) -> list[str]:
+        """mnist_d3's `name` files of every seed, per distinct variant (variant-major)."""
+        return [f for v in self.variants("mnist_d3") for f in self.run_files("mnist_d3", v, name)]
 
     def targets(self):
         return [
             *(f for table in self.tables() for f in table_files(table)),
+            *self.verdict_files(),
+            *self.claim_files(),
             *(f for figure in self.figures() for f in figure_files(figure)),
         ]
 
+    def verdict_files(self):
+        return [f"results/verdicts/{table}.csv" for table in self.tables()]
+
+    def claim_files(self):
+        return [self.CLAIMS.format(table=table) for table in self.tables()]
+
     def hyperparameter_tables(self):
-        return {"table7": self.section}
+        """Table 7 per protocol run: each protocol's options."""
+        return {"table7": {protocol: self.options(protocol) for protocol in self.protocols()}}

@@ -60,6 +60,7 @@ def train_run(job: RunJob) -> dict:
         checkpoint=job.checkpoint,
         fingerprint=job.fingerprint(run=name, trace_every=trace_every, files=files),
         select="best",
+        on_epoch=task.end_epoch,
     )
     model.eval()
     with torch.no_grad():

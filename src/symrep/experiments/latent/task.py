@@ -25,6 +25,7 @@ from symrep.analysis import (
 from symrep.experiments.latent.data import batches
 from symrep.groups import get_group
 from symrep.losses import latent_equivariance_loss
+from symrep.null_baseline import overall_residual, relative_residuals
 
 
 @dataclass(frozen=True)
@@ -80,16 +81,18 @@ def algebra_penalty(
 
 def analyse(spec: Spec, generators: list[torch.Tensor]) -> dict:
     """Irreducible content of the learned matrices: multiplicities by the character inner product,
-    eigenvalue counts at the n-th roots of unity (cyclic groups), and the presentation's residual
-    (`algebra_loss`, a mean over matrix entries, and `algebra_relative` = √(d · algebra_loss), the
-    root-mean-square over relations of ‖word(W) - I‖_F / ‖I‖_F: 1 is as far from I as the zero matrix)."""
+    eigenvalue counts at the n-th roots of unity (cyclic groups), and the presentation's residual:
+    `algebra_loss` (the mean over relations of MSE(word(W), I)), `relative_residuals` (per relation,
+    ‖word(W) - I‖_F / ‖I‖_F: 1 is as far from I as the zero matrix) and `overall_residual` (their root
+    mean square)."""
     group = get_group(spec.group)
     gens = [g.detach().cpu().double() for g in generators]
-    loss = algebra_loss(group, gens)
     table = character_table(group, names=spec.irrep_names)
+    residuals = relative_residuals(group, [g.numpy() for g in gens])
     out = {
-        "algebra_loss": loss,
-        "algebra_relative": (gens[0].shape[0] * loss) ** 0.5,
+        "algebra_loss": algebra_loss(group, gens),
+        "relative_residuals": residuals,
+        "overall_residual": overall_residual(residuals),
         "irreps": irrep_multiplicities(group, matrices_from_generators(group, gens), table),
     }
     if spec.eigen_names:
@@ -176,19 +179,23 @@ class LatentTask:
             self.step += 1
             for k, v in parts.items():
                 totals[k] = totals.get(k, 0.0) + v.item() * len(idx)
-        if self.settings.get("adaptive_lambda_algebra"):
-            self._adapt_lambda(epoch)
         return {f"train_{k}": v / len(source) for k, v in totals.items()} | {
             "lambda_algebra": self.lambda_algebra
         }
 
+    def end_epoch(self, epoch: int, record: dict[str, float]) -> None:
+        """After the epoch's validation (`fit`'s `on_epoch`): adapt λ_W when the settings ask for it."""
+        if self.settings.get("adaptive_lambda_algebra"):
+            self._adapt_lambda(epoch)
+
     def _adapt_lambda(self, epoch: int) -> None:
-        """The released CIFAR code's schedule: λ_W × 1.1 while ‖W^|G| - I‖_F > 0.5 (after the first
-        epoch), × 0.9 (not below its initial value) once it is < 0.2 (W: the cyclic group's generator)."""
+        """The released CIFAR code's schedule (Lightning's `on_train_epoch_end`, which runs after
+        validation): λ_W × 1.1 while ‖W^|G| - I‖_F > 0.5 from epoch index 2 on (`current_epoch > 1`),
+        × 0.9 (not below its initial value) once it is < 0.2 (W: the cyclic group's generator)."""
         w = self.model.generators()[0].detach()
         power = torch.linalg.matrix_power(w, get_group(self.spec.group).order)
         gap = float(torch.linalg.matrix_norm(power - torch.eye(w.shape[0], device=w.device)))
-        if epoch >= 1 and gap > 0.5:
+        if epoch > 1 and gap > 0.5:
             self.lambda_algebra *= 1.1
         elif gap < 0.2:
             self.lambda_algebra = max(self.lambda_algebra * 0.9, float(self.settings["lambda_algebra"]))
