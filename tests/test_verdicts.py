@@ -156,3 +156,20 @@ def test_summary_counts_cells_per_table_and_protocol():
     assert cell_counts(quick).set_index("protocol").loc[
         "released", ["reproduced", "not comparable"]
     ].tolist() == [0, 4]
+
+
+def test_summary_counts_learned_matrices_that_are_no_representation_apart():
+    records = pd.DataFrame(
+        [
+            {
+                "table": "table2",
+                "protocol": "released",
+                "outcome": "not interpretable (residual ≥ 0.8)",
+                "scale": "paper",
+            },
+            {"table": "table2", "protocol": "released", "outcome": "reproduced", "scale": "paper"},
+            {"table": "table2", "protocol": "released", "outcome": "no paper number", "scale": "paper"},
+        ]
+    )
+    row = cell_counts(records).iloc[0]
+    assert [row[k] for k in ("reproduced", "not interpretable", "no paper number", "cells")] == [1, 1, 1, 3]

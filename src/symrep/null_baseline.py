@@ -146,9 +146,7 @@ class NullBaseline:
     distances: np.ndarray  # its counts' largest distance from the regular multiple
     bins: np.ndarray  # residual bin edges
     near_regular: np.ndarray  # per bin: share of draws within ±1 of the regular multiple (NaN where empty)
-    threshold: (
-        float  # smallest residual whose bin has ≥ 5 % of its draws (≥ 20) within ±1 of the regular multiple
-    )
+    threshold: float  # smallest residual whose bin (≥ 20 draws) has ≥ 5 % within ±1 of the regular multiple
 
     def interpretable(self, residual: float) -> bool:
         return residual < self.threshold
@@ -178,6 +176,7 @@ def null_baseline(
     near = np.array(
         [(distances[which == i] <= 1).mean() if (which == i).any() else np.nan for i in range(20)]
     )
-    reached = np.flatnonzero(near >= 0.05)
+    enough = np.bincount(which, minlength=len(bins))[: len(bins) - 1] >= MIN_DRAWS
+    reached = np.flatnonzero(enough & (near >= 0.05))
     threshold = float(bins[reached[0]]) if len(reached) else float(bins[-1])
     return NullBaseline(residuals, distances, bins, near, threshold)

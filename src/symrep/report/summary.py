@@ -13,24 +13,27 @@ from symrep.report.claims import evaluate, load_claims
 from symrep.report.tables import to_markdown
 from symrep.report.verdicts import DIFFERS, NO_PAPER, REPRODUCED
 
-COUNTS = ["reproduced", "differs", "not comparable", "no paper number", "cells"]
+COUNTS = ["reproduced", "differs", "not interpretable", "not comparable", "no paper number", "cells"]
+NOT_INTERPRETABLE = "not interpretable"  # learned matrices that are no representation (Tables 1-3)
 
 
 def cell_counts(records: pd.DataFrame) -> pd.DataFrame:
-    """Per (table, protocol): reproduced / differs among comparable cells, not comparable (other scale; its
-    own verdict still counted in brackets elsewhere), no paper number, and all cells."""
+    """Per (table, protocol): reproduced / differs among comparable cells, not interpretable (counts of
+    matrices that are no representation), not comparable (other scale; its own verdict is still shown in
+    brackets in the table), no paper number, and all cells."""
     rows = []
     for (table, protocol), group in records.groupby(["table", "protocol"], sort=False):
         comparable = group["scale"] == "paper"
-        with_paper = group["outcome"] != NO_PAPER
+        judged = group["outcome"].isin([REPRODUCED, DIFFERS])
         rows.append(
             {
                 "table": table,
                 "protocol": protocol or "—",
                 "reproduced": int((comparable & (group["outcome"] == REPRODUCED)).sum()),
                 "differs": int((comparable & (group["outcome"] == DIFFERS)).sum()),
-                "not comparable": int((~comparable & with_paper).sum()),
-                "no paper number": int((~with_paper).sum()),
+                "not interpretable": int(group["outcome"].str.startswith(NOT_INTERPRETABLE).sum()),
+                "not comparable": int((~comparable & judged).sum()),
+                "no paper number": int((group["outcome"] == NO_PAPER).sum()),
                 "cells": len(group),
             }
         )
