@@ -96,17 +96,18 @@ def test_plan_names_runs_inputs_settings_and_targets():
         ["released", "results/latent/released/mnist_d3/seed1/metrics.json"],
     ]
     assert plan.table_metrics(SimpleNamespace(table="table1")) == [
-        f"results/latent/common/tmnist_z2/seed{s}/metrics.json" for s in range(5)
+        f"results/latent/{v}/tmnist_z2/seed{s}/metrics.json" for v in ("released", "described") for s in range(5)
     ]
     assert plan.null_dim(mnist) == 30
     assert plan.figure3_rows() == [
-        ["tmnist_z2", "common"],
+        ["tmnist_z2", "released"],
+        ["tmnist_z2", "described"],
         ["mnist_d3", "released"],
         ["mnist_d3", "described"],
         ["cifar10_c4", "released"],
         ["cifar10_c4", "described"],
     ]
-    assert plan.figure3_weights()[3] == "results/latent/released/cifar10_c4/seed0/weights.pt"
+    assert plan.figure3_weights()[4] == "results/latent/released/cifar10_c4/seed0/weights.pt"
     assert plan.figure4_files("weights.pt")[5] == "results/latent/described/mnist_d3/seed0/weights.pt"
     assert len(plan.targets()) == 3 * 3 + 3 + 3 + 3 * 2
     assert plan.verdict_files() == [f"results/verdicts/table{i}.csv" for i in (1, 2, 3)]
@@ -130,6 +131,7 @@ def test_table7_shows_each_protocols_values_once():
 def test_protocol_bundles_set_exactly_the_released_and_the_described_values():
     assert PAPER["experiments"]["latent"]["protocol_options"] == {
         "released": {
+            "tmnist_z2": {"digits": [1, 2, 3, 4, 5, 6, 7, 8, 9]},
             "mnist_d3": {"rotation_degrees": 60, "augment_rotation": False},
             "cifar10_c4": {
                 "lr": 0.001,
@@ -139,6 +141,7 @@ def test_protocol_bundles_set_exactly_the_released_and_the_described_values():
             },
         },
         "described": {
+            "tmnist_z2": {"digits": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]},
             "mnist_d3": {"rotation_degrees": 120, "augment_rotation": True},
             "cifar10_c4": {
                 "lr": 0.003,
@@ -151,14 +154,15 @@ def test_protocol_bundles_set_exactly_the_released_and_the_described_values():
     section = PAPER["experiments"]["latent"]
     options = {"rotation_degrees", "augment_rotation", "lr", "head", "adaptive_lambda_algebra", "eval_split"}
     assert not options & set(section["mnist_d3"]) - {"lr"} and not options & set(section["cifar10_c4"])
+    assert "digits" not in section["tmnist_z2"]
 
 
 def test_runs_differ_by_protocol_exactly_where_their_settings_do():
-    """Paper scale: TMNIST common, MNIST and CIFAR-10 per protocol: 5 training jobs per seed."""
+    """Paper scale: every run per protocol (TMNIST's digits differ too): 6 training jobs per seed."""
     plan = LatentPlan(paper_config())
     variants = {run: plan.variants(run) for run in plan.runs()}
     assert variants == {
-        "tmnist_z2": ["common"],
+        "tmnist_z2": ["released", "described"],
         "mnist_d3": ["released", "described"],
         "cifar10_c4": ["released", "described"],
     }
@@ -166,10 +170,9 @@ def test_runs_differ_by_protocol_exactly_where_their_settings_do():
     dry = snakemake("-n", "--cores", "1", "latent")
     assert dry.returncode == 0, dry.stderr[-3000:]
     jobs = [line.split("wildcards: ")[1] for line in dry.stdout.splitlines() if "wildcards: variant=" in line]
-    assert len(jobs) == len(set(jobs)) == 25
+    assert len(jobs) == len(set(jobs)) == 30
     per_variant = {v: sum(f"variant={v}," in j for j in jobs) for v in ("common", "released", "described")}
-    assert per_variant == {"common": 5, "released": 10, "described": 10}
-    assert not any("run=tmnist_z2" in j and "common" not in j for j in jobs)
+    assert per_variant == {"common": 0, "released": 15, "described": 15}
     assert (
         sum(line.strip() == "wildcards: table=table2" for line in dry.stdout.splitlines()) == 2
     )  # null, table

@@ -45,7 +45,8 @@ class LatentPlan(ExperimentPlan):
 
     @property
     def tmnist(self) -> dict:
-        return self.section["tmnist_z2"]
+        """TMNIST's settings under the first protocol run (Figure 5 draws its pairs with them)."""
+        return self.options(self.protocols()[0])["tmnist_z2"]
 
     def runs(self) -> list[str]:
         """The enabled runs, in the paper's order (none when the experiment is disabled)."""
