@@ -19,6 +19,7 @@ from oracles import (
     swap_fonts,
 )
 
+from symrep.actions import elements
 from symrep.actions.cubic import cube_rotate
 from symrep.actions.elements import SignedPermutation
 from symrep.actions.planar import act_2d, hflip, rot90, rotate
@@ -480,6 +481,17 @@ def test_batched_and_single_element_actions_equal_the_per_element_loop(name, dty
             assert bit_equal(new(e, x[:2]), old(e, x[:2])), (shape, e)
         assert bit_equal(new(g[:1], x[:1]), old(g[:1], x[:1])), (shape, "batch of one")
         assert bit_equal(new(torch.tensor(3 % order), x[:2]), old(torch.tensor(3 % order), x[:2]))
+
+
+@pytest.mark.parametrize("name", ["act_2d C16", "act_2d D4", "cube left", "smoke staggered"])
+def test_cpu_chunks_change_nothing(name, monkeypatch):
+    """On the CPU large batches go through in chunks of samples; chunks of one sample give the same bits."""
+    new, old, order, shapes = ACTIONS[name]
+    g = every_element(order, 3, seed=1)
+    x = torch.randn(len(g), *shapes[-1], generator=torch.Generator().manual_seed(2))
+    whole = new(g, x)
+    monkeypatch.setattr(elements, "CPU_CHUNK_ENTRIES", 1)
+    assert bit_equal(new(g, x), whole) and bit_equal(whole, old(g, x))
 
 
 def test_batched_quarter_turns_take_any_integer():

@@ -8,6 +8,8 @@ construction the same map, and `apply` performs it on a batch of mixed elements 
 pure data movement, bit-identical to calling the single-element function per sample.
 
 Callers build a table once per (element set, block shape, device) and cache it (`functools.lru_cache`).
+On the CPU a large batch goes through in chunks of samples (`cpu_chunks`): the per-sample index rows
+are then small enough for the allocator to reuse instead of page-faulting fresh memory on every call.
 """
 
 from __future__ import annotations
@@ -29,6 +31,19 @@ def per_sample(g: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     if g.shape != x.shape[:1]:
         raise ValueError(f"element indices of shape {tuple(g.shape)} for a batch of {x.shape[0]}")
     return g.to(x.device)
+
+
+#: CPU chunks hold at most this many entries (of x, and so of each per-sample table they index)
+CPU_CHUNK_ENTRIES = 2**18
+
+
+def cpu_chunks(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], g: torch.Tensor, x: torch.Tensor):
+    """fn(g, x) for per-sample elements g: one call, or on the CPU one call per chunk of samples (a chunk
+    size that depends on shapes only, so no values are read). fn must treat samples independently."""
+    per_chunk = max(1, CPU_CHUNK_ENTRIES // max(1, math.prod(x.shape[1:])))
+    if x.device.type != "cpu" or x.shape[0] <= per_chunk:
+        return fn(g, x)
+    return torch.cat([fn(gs, xs) for gs, xs in zip(g.split(per_chunk), x.split(per_chunk))])
 
 
 @dataclass(frozen=True)
@@ -79,7 +94,11 @@ class SignedPermutation:
 
     def apply(self, g: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """Element g[b] on sample x[b] (each of its blocks: the trailing dims, P entries); g a (B,) long tensor
-        on x's device with entries in 0..G-1. One gather, no host sync."""
+        on x's device with entries in 0..G-1. One gather (per CPU chunk), no host sync."""
+        return cpu_chunks(self.gather, g, x)
+
+    def gather(self, g: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """`apply` as one gather over the whole batch."""
         b, p = x.shape[0], self.index.shape[1]
         flat = x.reshape(b, math.prod(x.shape[1:]) // p, p)
 

@@ -7,7 +7,7 @@ import functools
 import torch
 import torch.nn.functional as F
 
-from symrep.actions.elements import SignedPermutation, is_single, per_sample
+from symrep.actions.elements import SignedPermutation, cpu_chunks, is_single, per_sample
 from symrep.groups import FiniteGroup
 
 
@@ -93,18 +93,23 @@ def act_2d(group: FiniteGroup, g_idx, x: torch.Tensor) -> torch.Tensor:
         return rot90(k, xs) if exact else rotate(360.0 * int(group.rotation_k[g]) / group.n_rot, xs)
     g = per_sample(g_idx, x)
     h, w = _square(x, "per-sample elements")
-    moved = _exact_parts(group, h, w, x.device).apply(g, x)
+    moves = _exact_parts(group, h, w, x.device)
     bilinear = _bilinear_elements(group, x.device)
     if bilinear is None:
-        return moved
+        return moves.apply(g, x)
     if not x.is_floating_point():
         raise TypeError(
             f"{group.name} rotates by sampling, which needs a floating-point tensor, got {x.dtype}"
         )
-    flat = moved.reshape(x.shape[0], -1, h, w)
-    sampled = _sample(flat, _rotation_grids(group, h, w, x.dtype, x.device).index_select(0, g), "bilinear")
-    keep = bilinear.index_select(0, g).reshape(-1, *[1] * (x.dim() - 1))
-    return torch.where(keep, sampled.reshape(x.shape), moved)
+    grids = _rotation_grids(group, h, w, x.dtype, x.device)
+
+    def moved_then_sampled(g: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        moved = moves.gather(g, x)
+        sampled = _sample(moved.reshape(x.shape[0], -1, h, w), grids.index_select(0, g), "bilinear")
+        keep = bilinear.index_select(0, g).reshape(-1, *[1] * (x.dim() - 1))
+        return torch.where(keep, sampled.reshape(x.shape), moved)
+
+    return cpu_chunks(moved_then_sampled, g, x)
 
 
 def _quarter_turns_of(group: FiniteGroup, g: int) -> tuple[int, bool]:
