@@ -11,10 +11,12 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-from conftest import REPO
+from conftest import REPO, bit_equal
+from oracles import old_act_2d
 
 from symrep.actions.planar import act_2d
 from symrep.config import ConfigError
+from symrep.experiments.ensembles import data as ensemble_data
 from symrep.experiments.ensembles.data import Normalizer, augmenter, noise_images, subset, to_unit_images
 from symrep.experiments.ensembles.metrics import (
     OrbitAccumulator,
@@ -132,6 +134,18 @@ def test_augmenting_before_or_after_normalising_differs_only_where_a_rotation_un
                 assert diff[..., 13:15, 13:15].max() < 1e-5 and diff[..., 0, 0].max() == pytest.approx(
                     0.4, abs=1e-5
                 )
+
+
+@pytest.mark.parametrize("name", ["C4", "C8", "C16"])
+@pytest.mark.parametrize("before", [True, False])
+def test_random_augmentation_is_bit_identical_to_the_per_element_actions(name, before, monkeypatch):
+    """The batched action (one gather, one grid_sample) augments as the old per-element loop did."""
+    group, norm = get_group(name), Normalizer(0.2, 0.5)
+    x = torch.rand(96, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    g = torch.randint(group.order, (96,), generator=torch.Generator().manual_seed(1))
+    new = augmenter(group, norm, before)(g, x)
+    monkeypatch.setattr(ensemble_data, "act_2d", old_act_2d)
+    assert bit_equal(new, augmenter(group, norm, before)(g, x))
 
 
 @pytest.fixture

@@ -9,12 +9,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 import yaml
-from conftest import REPO, snakemake
+from conftest import REPO, bit_equal, snakemake
+from oracles import old_rot90
 
 from symrep.actions.planar import hflip, rot90, rotate
 from symrep.config import ConfigError
 from symrep.data.fixtures import write_idx_dataset, write_tmnist_csv
 from symrep.data.loaders import load_tmnist_csv
+from symrep.experiments.latent import data as latent_data
 from symrep.experiments.latent.data import (
     CifarC4Pairs,
     MNISTD3Pairs,
@@ -96,7 +98,9 @@ def test_plan_names_runs_inputs_settings_and_targets():
         ["released", "results/latent/released/mnist_d3/seed1/metrics.json"],
     ]
     assert plan.table_metrics(SimpleNamespace(table="table1")) == [
-        f"results/latent/{v}/tmnist_z2/seed{s}/metrics.json" for v in ("released", "described") for s in range(5)
+        f"results/latent/{v}/tmnist_z2/seed{s}/metrics.json"
+        for v in ("released", "described")
+        for s in range(5)
     ]
     assert plan.null_dim(mnist) == 30
     assert plan.figure3_rows() == [
@@ -323,6 +327,18 @@ def test_cifar_pairs_are_exact_quarter_turns():
     power = pair["action"] + 1
     assert torch.equal(pair["x2"], rot90(power, pair["x1"])) and torch.equal(pair["y"], torch.arange(40) % 10)
     assert pair["x1"].min() >= -1 and pair["x1"].max() <= 1 and set(power.tolist()) <= {1, 2, 3}
+
+
+def test_cifar_pairs_are_bit_identical_to_the_per_element_quarter_turns(monkeypatch):
+    images = torch.randint(
+        0, 256, (64, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(1)
+    )
+    source = CifarC4Pairs(images, torch.arange(64) % 10)
+    plan = source.plan(torch.Generator().manual_seed(4))
+    new = source.make(plan)
+    monkeypatch.setattr(latent_data, "rot90", old_rot90)
+    old = source.make(plan)
+    assert new.keys() == old.keys() and all(bit_equal(new[k], old[k]) for k in new)
 
 
 def test_split_indices_are_disjoint_and_sized():

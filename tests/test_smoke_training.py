@@ -10,10 +10,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 import yaml
-from conftest import REPO
+from conftest import REPO, bit_equal
+from oracles import old_rotate_feature_maps, old_smoke_act
 
 from symrep.actions.vector_field import rotate_feature_maps
 from symrep.experiments.smoke import run as smoke_run
+from symrep.experiments.smoke import task as smoke_task
 from symrep.experiments.smoke.action import act
 from symrep.experiments.smoke.data import Windows
 from symrep.experiments.smoke.plan import MODELS, SmokePlan
@@ -125,6 +127,27 @@ def test_augmented_loss_is_the_papers(action):
     turned = rotate_feature_maps(k, z, y_up=action != "released")
     assert equi.item() == pytest.approx(F.mse_loss(turned, z_rot).item(), rel=1e-5)
     assert task("augmented", 0.0).losses(x, y, k)[1].item() == 0
+
+
+@pytest.mark.parametrize("action", ["paper", "staggered", "released"])
+def test_augmented_loss_and_gradients_are_bit_identical_to_the_per_element_actions(action, monkeypatch):
+    """The batched turns (one gather) of the inputs, targets and latent maps give the old loop's loss and
+    gradients."""
+
+    def loss_and_grads(t, x, y, k):
+        t.model.zero_grad()
+        pred, equi = t.losses(x, y, k)
+        (pred + equi).backward()
+        return [pred.detach(), equi.detach()] + [p.grad.clone() for p in t.model.parameters()]
+
+    t = task("augmented", 0.005, action)
+    x, y = t.train.batch(torch.arange(4), 3)
+    k = torch.tensor([3, 1, 2, 0])
+    new = loss_and_grads(t, x, y, k)
+    monkeypatch.setattr(smoke_task, "act", old_smoke_act)
+    monkeypatch.setattr(smoke_task, "rotate_feature_maps", old_rotate_feature_maps)
+    old = loss_and_grads(t, x, y, k)
+    assert all(bit_equal(a, b) for a, b in zip(new, old))
 
 
 def test_plain_loss_sums_the_rollout_mses():

@@ -6,10 +6,12 @@ without the top/right wall faces, which are zero), rows = y growing upward, colu
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 
-from symrep.actions.elements import by_element
+from symrep.actions.elements import SignedPermutation, is_single, per_sample
 from symrep.actions.vector_field import rotate_vector_field
 
 #: how a quarter turn k acts on stored frames (see `act`)
@@ -30,8 +32,25 @@ def act(k, frames: torch.Tensor, action: str = "paper") -> torch.Tensor:
         return rotate_vector_field(k, frames, y_up=False, components="yx")
     if action not in ("paper", "staggered"):
         raise ValueError(f"unknown action {action!r}; known: {', '.join(ACTIONS)}")
-    turned = rotate_vector_field(k, frames, y_up=True, components="xy")
-    return turned if action == "paper" else by_element(_onto_faces, k, turned)
+    if action == "paper":
+        return rotate_vector_field(k, frames, y_up=True, components="xy")
+    if is_single(k):
+        return _staggered(int(k), frames)
+    k = per_sample(k, frames)
+    *_, c, h, w = frames.shape
+    if c % 2 or h != w:
+        raise ValueError(f"per-sample turns need (2T, R, R) frames, got {tuple(frames.shape[-3:])}")
+    return _staggered_turns(h, frames.device).apply(k.remainder(4), frames)
+
+
+def _staggered(k: int, frames: torch.Tensor) -> torch.Tensor:
+    return _onto_faces(k, rotate_vector_field(k, frames, y_up=True, components="xy"))
+
+
+@functools.lru_cache(maxsize=8)
+def _staggered_turns(r: int, device: torch.device) -> SignedPermutation:
+    """The staggered action of k = 0..3 on one velocity frame (2, r, r): turn, reorient, shift onto faces."""
+    return SignedPermutation.tabulate(_staggered, range(4), (2, r, r)).to(device)
 
 
 def _onto_faces(k: int, frames: torch.Tensor) -> torch.Tensor:
