@@ -1,0 +1,286 @@
+"""What the paper-scale training costs: every training rule's jobs with their step counts, from the plans.
+
+Torch-free (the workflow imports it at parse time). `rows(plans)` lists, per training rule and distinct run
+settings, how many jobs run, for how many epochs, with how many training steps and validation samples per
+epoch; `bench/dag_budget.py` times one step of each row's timing key on a device and multiplies. The CPU
+timings it writes (`config/budget_cpu.yaml`) give the estimate the workflow announces when a paper-scale run
+would train on the CPU (`announcement`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+import yaml
+
+#: published split sizes of the datasets the training rules read (medmnist.INFO for MedMNIST3D)
+SPLIT_SIZES = {
+    "mnist": {"train": 60_000, "test": 10_000},
+    "fashion_mnist": {"train": 60_000, "test": 10_000},
+    "cifar10": {"train": 50_000, "test": 10_000},
+    "nodulemnist3d": {"train": 1158, "val": 165, "test": 310},
+    "synapsemnist3d": {"train": 1230, "val": 177, "test": 352},
+    "organmnist3d": {"train": 971, "val": 161, "test": 610},
+}
+DDMNIST_CLASSES = 100  # two-digit numbers 00..99
+EXPERIMENTS = ("latent", "ddmnist", "medmnist3d", "smoke", "ensembles")
+
+
+@dataclass(frozen=True)
+class Row:
+    """The jobs of one training rule that share their settings (all seeds, or all blocks of one run)."""
+
+    experiment: str
+    rule: str
+    name: str  # the jobs below the rule, e.g. "released/mnist_d3"
+    timing: str  # the timing key: rows with the same key are timed once
+    jobs: int
+    work: float  # jobs of the timed shape this row costs (an ensemble run: member blocks of members_per_job)
+    epochs: int  # epochs counted: the cap, or SMOKE's expected plateau stop
+    cap: int  # the epoch cap (max_epochs / epochs)
+    steps: int  # training steps per epoch of one job
+    val_samples: int  # validation samples per epoch of one job
+    settings: dict = field(compare=False)  # one job's settings (the rule's `settings` param)
+    extra: dict = field(compare=False)  # the other params its task needs
+
+    def hours(self, step_s: float, val_sample_s: float) -> float:
+        """Device-hours of the row's jobs at `step_s` seconds per training step and `val_sample_s` per
+        validation sample."""
+        return self.work * self.epochs * (self.steps * step_s + self.val_samples * val_sample_s) / 3600
+
+
+def _steps(samples: int, batch: int) -> int:
+    return math.ceil(samples / batch)
+
+
+def _latent(plan) -> list[Row]:
+    rows = []
+    for run in plan.runs():
+        for variant in plan.variants(run):
+            s = plan.train_settings(SimpleNamespace(variant=variant, run=run))
+            name = f"{variant}/{run}"
+            rows.append(
+                Row(
+                    "latent",
+                    "latent_train",
+                    name,
+                    f"latent_train/{name}",
+                    len(plan.seeds),
+                    len(plan.seeds),
+                    s["max_epochs"],
+                    s["max_epochs"],
+                    _steps(s["train_samples"], s["batch_size"]),
+                    s["val_samples"],
+                    s,
+                    {"run": run, "trace_every": plan.section["trace_every"]},
+                )
+            )
+    return rows
+
+
+def _variants(plan, combination: dict) -> list[str]:
+    return list(dict.fromkeys(plan.variant_of(p, **combination) for p in plan.protocols()))
+
+
+def _ddmnist(plan) -> list[Row]:
+    sec, rows = plan.section, []
+    for group in sec["groups"]:
+        for model in sec["models"]:
+            for variant in _variants(plan, {"group": group, "model": model}):
+                s = plan.train_settings(SimpleNamespace(variant=variant, group=group, model=model))
+                name = f"{variant}/{group}/{model}"
+                rows.append(
+                    Row(
+                        "ddmnist",
+                        "ddmnist_train",
+                        name,
+                        f"ddmnist_train/{name}",
+                        len(plan.seeds),
+                        len(plan.seeds),
+                        s["max_epochs"],
+                        s["max_epochs"],
+                        _steps(sec["train_per_class"] * DDMNIST_CLASSES, s["batch_size"]),
+                        sec["val_per_class"] * DDMNIST_CLASSES,
+                        s,
+                        {},
+                    )
+                )
+    return rows
+
+
+def _medmnist3d(plan) -> list[Row]:
+    """One timing per (variant, model): the datasets differ only in their sizes and class counts."""
+    sec, rows = plan.section, []
+    for dataset in sec["datasets"]:
+        sizes = SPLIT_SIZES[dataset]
+        for model in sec["models"]:
+            for variant in _variants(plan, {"dataset": dataset, "model": model}):
+                s = plan.train_settings(SimpleNamespace(variant=variant, dataset=dataset, model=model))
+                rows.append(
+                    Row(
+                        "medmnist3d",
+                        "medmnist3d_train",
+                        f"{variant}/{dataset}/{model}",
+                        f"medmnist3d_train/{variant}/{model}",
+                        len(plan.seeds),
+                        len(plan.seeds),
+                        s["max_epochs"],
+                        s["max_epochs"],
+                        _steps(sizes["train"], s["batch_size"]),
+                        sizes["val"],
+                        s,
+                        {"dataset": dataset},
+                    )
+                )
+    return rows
+
+
+def _smoke(plan) -> list[Row]:
+    """Epochs: the earliest plateau stop plus one window (min_epochs + plateau_window), not the cap of
+    max_epochs, which a plateau stop reaches only if validation keeps improving for the whole run."""
+    sec, rows = plan.section, []
+    sims, win, tr = len(sec["tasks"]["train"]), sec["windows"], sec["training"]
+    epochs = min(tr["max_epochs"], tr["min_epochs"] + tr["plateau_window"])
+    for model in sec["models"]:
+        s = plan.train_settings(SimpleNamespace(model=model))
+        rows.append(
+            Row(
+                "smoke",
+                "smoke_train",
+                model,
+                f"smoke_train/{model}",
+                len(plan.seeds),
+                len(plan.seeds),
+                epochs,
+                tr["max_epochs"],
+                _steps(sims * len(range(*win["train"])), tr["batch_size"]),
+                sims * len(range(*win["valid"])),
+                s,
+                {"resolution": sec["generator"]["resolution"]},
+            )
+        )
+    return rows
+
+
+def _ensembles(plan) -> list[Row]:
+    """One row per run (group, architecture): its member blocks are its jobs; the timed shape is a full
+    block of members_per_job members, and a run costs members / members_per_job of those."""
+    sec, rows = plan.section, []
+    sizes = SPLIT_SIZES[sec["dataset"]]
+    train = min(sec["train_samples"] or sizes["train"], sizes["train"])
+    val = min(sec["eval_samples"] or sizes["test"], sizes["test"])
+    for group, architecture in plan.runs():
+        s = plan.train_settings(SimpleNamespace(group=group, architecture=architecture, block="0"))
+        name = f"{plan.sub}/{group}/{architecture}"
+        rows.append(
+            Row(
+                "ensembles",
+                "ensembles_train",
+                name,
+                f"ensembles_train/{name}",
+                len(plan.blocks()),
+                sec["members"] / sec["members_per_job"],
+                sec["epochs"],
+                sec["epochs"],
+                _steps(train, sec["batch_size"]),
+                val,
+                s,
+                {"members_per_job": sec["members_per_job"]},
+            )
+        )
+    return rows
+
+
+_ROWS = {
+    "latent": _latent,
+    "ddmnist": _ddmnist,
+    "medmnist3d": _medmnist3d,
+    "smoke": _smoke,
+    "ensembles.nordenfors_flinth": _ensembles,
+    "ensembles.gerken_kessel": _ensembles,
+}
+
+
+def rows(plans: Iterable) -> list[Row]:
+    """Every training rule's rows of the enabled plans, in the workflow's order of experiments."""
+    return [row for plan in plans if plan.enabled for row in _ROWS[plan.name](plan)]
+
+
+def all_plans(config: dict) -> list:
+    """Every experiment's plan built from a (layered, validated) configuration, as the workflow registers them."""
+    from symrep.experiments.ddmnist.plan import DDMNISTPlan
+    from symrep.experiments.ensembles.plan import SUB_EXPERIMENTS
+    from symrep.experiments.latent.plan import LatentPlan
+    from symrep.experiments.medmnist3d.plan import MedMNIST3DPlan
+    from symrep.experiments.smoke.plan import SmokePlan
+
+    classes = [LatentPlan, DDMNISTPlan, MedMNIST3DPlan, SmokePlan, *SUB_EXPERIMENTS]
+    return [cls(config) for cls in classes]
+
+
+# --- the CPU budget table and the announcement -------------------------------------------------------
+
+
+def read_table(path: str | Path) -> dict:
+    """A budget table written by `bench/dag_budget.py --write`: {"measured": {...}, "timings": {key: {...}}}."""
+    return yaml.safe_load(Path(path).read_text())
+
+
+def estimate_hours(table: dict, plan_rows: Iterable[Row]) -> tuple[float, list[str]]:
+    """Hours of the rows at the table's current-code timings, and the timing keys the table lacks."""
+    hours, missing = 0.0, []
+    for row in plan_rows:
+        t = table["timings"].get(row.timing)
+        if t is None:
+            missing.append(row.timing)
+            continue
+        hours += row.hours(t["step_s"], t["val_sample_s"])
+    return hours, sorted(set(missing))
+
+
+def gpu_visible() -> bool:
+    """Whether torch would find a GPU (`device: auto` → CUDA), judged without importing torch: a torch build
+    with CUDA or ROCm libraries, devices not hidden by CUDA_VISIBLE_DEVICES, and an NVIDIA or AMD device
+    node."""
+    spec = importlib.util.find_spec("torch")
+    if spec is None or spec.origin is None:
+        return False
+    lib = Path(spec.origin).parent / "lib"
+    if not any(lib.glob("libtorch_cuda*")) and not any(lib.glob("libtorch_hip*")):
+        return False
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None and visible.strip() in ("", "-1", "NoDevFiles"):
+        return False
+    gpus = Path("/proc/driver/nvidia/gpus")
+    return (
+        (gpus.is_dir() and any(gpus.iterdir()))
+        or any(Path("/dev").glob("nvidia[0-9]*"))
+        or Path("/dev/kfd").exists()
+    )
+
+
+def announcement(config: dict, plans: Iterable, table_path: str | Path) -> str | None:
+    """The one line a paper-scale run prints when its jobs would train on the CPU; None otherwise."""
+    if config["scale"] != "paper" or config["device"] == "cuda":
+        return None
+    if config["device"] == "auto" and gpu_visible():
+        return None
+    why = "no GPU found" if config["device"] == "auto" else "device: cpu"
+    advice = "on one CPU machine run `--configfile config/quick.yaml` (under an hour on 2 cores)"
+    try:
+        table = read_table(table_path)
+        hours, missing = estimate_hours(table, rows(plans))
+        cpu = table["measured"]["cpu"]
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return f"symrep: paper scale on the CPU ({why}): no estimate ({Path(table_path).name} unreadable); {advice}"
+    gap = f"; {len(missing)} rules not in the table" if missing else ""
+    return (
+        f"symrep: paper scale on the CPU ({why}): about {hours:,.0f} CPU-hours of training "
+        f"({Path(table_path).name}: one thread per job on {cpu}{gap}); {advice}"
+    )
