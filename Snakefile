@@ -21,6 +21,8 @@ include: "workflow/report.smk"
 include: "workflow/reproduction.smk"
 
 
+announce_cpu_budget()
+
 check_datasets(
     needed(),
     config["data"],

@@ -1,9 +1,11 @@
 # Configuration layering and validation, and helpers shared by every stage (no rules here).
 import os
+import sys
 from pathlib import Path
 
 import yaml
 
+from symrep.budget import announcement
 from symrep.codedeps import code_fingerprint
 from symrep.config import deep_merge, validate_config
 from symrep.data.availability import check_datasets
@@ -64,6 +66,18 @@ def hyperparameter_tables():
         for plan in enabled_plans()
         for t, s in plan.hyperparameter_tables().items()
     }
+
+
+def announce_cpu_budget():
+    """A paper-scale run whose jobs would train on this machine's CPU starts with one line: the estimated
+    CPU time (config/budget_cpu.yaml, written by bench/dag_budget.py) and the configuration meant for one
+    CPU machine. Nothing else changes. Silent for a cluster executor (Snakemake's `nodes` is set: the jobs
+    find their device on other machines) and inside jobs."""
+    if not workflow.is_main_process or workflow.resource_settings.nodes is not None:
+        return
+    line = announcement(config, enabled_plans(), REPO / "config" / "budget_cpu.yaml")
+    if line:
+        print(line, file=sys.stderr)
 
 
 def all_targets(wildcards):
