@@ -301,7 +301,7 @@ def main() -> int:
         "device": device.type,
         "cpu" if device.type == "cpu" else "gpu": device_name(device),
         "threads": args.threads,
-        "torch": torch.__version__,
+        "torch": str(torch.__version__),
         "commit": commit(),
         "date": datetime.date.today().isoformat(),
         "steps": args.steps,
