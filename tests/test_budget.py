@@ -1,0 +1,232 @@
+"""The paper-scale budget: the rows of symrep.budget against the DAG, the CPU table the workflow reads, the
+announcement of a paper-scale run on the CPU, bench/dag_budget.py on the CPU, the device guard of
+bench/_steps.py, and tools/gpu_check.sh (without a GPU)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+import torch
+import yaml
+from conftest import REPO, TEST_DIR, snakemake
+
+from symrep import budget
+from symrep.budget import all_plans, announcement, estimate_hours, read_table, rows
+from symrep.config import deep_merge
+
+sys.path.insert(0, str(REPO / "bench"))
+from _steps import actions, guard_row
+from dag_budget import LEVERS
+
+TABLE = REPO / "config" / "budget_cpu.yaml"
+LINE = "symrep: paper scale on the CPU"
+
+
+def config_of(*files) -> dict:
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    for file in files:
+        config = deep_merge(config, yaml.safe_load(file.read_text()) if hasattr(file, "read_text") else file)
+    return config
+
+
+def paper_rows():
+    return rows(all_plans(config_of()))
+
+
+def first_rows(all_rows):
+    out = {}
+    for row in all_rows:
+        out.setdefault(row.timing, row)
+    return out
+
+
+def output(result):
+    return result.stdout + result.stderr
+
+
+def job_counts(text: str) -> dict[str, int]:
+    """The job table of `snakemake -n --quiet rules`: rule -> count."""
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", text, re.M) if m[1] != "total"}
+
+
+# --- the rows and the table ----------------------------------------------------------------------------
+
+
+def test_budget_table_times_every_paper_scale_training_rule():
+    table = read_table(TABLE)
+    assert table["measured"]["device"] == "cpu" and table["measured"]["threads"] == 1
+    assert set(table["timings"]) == {row.timing for row in paper_rows()}, (
+        "config/budget_cpu.yaml is stale: bench/dag_budget.py --device cpu --write config/budget_cpu.yaml"
+    )
+    for key, timing in table["timings"].items():
+        assert timing["step_s"] > 0 and timing["val_sample_s"] > 0, key
+
+
+def test_split_sizes_are_the_published_ones():
+    from medmnist import INFO
+
+    for flag in ("nodulemnist3d", "synapsemnist3d", "organmnist3d"):
+        assert budget.SPLIT_SIZES[flag] == INFO[flag]["n_samples"]
+
+
+def test_rows_follow_the_configuration():
+    quick = rows(all_plans(config_of(REPO / "config" / "quick.yaml")))
+    assert {r.experiment for r in quick} == {"latent", "ddmnist", "smoke", "ensembles"}  # medmnist3d off
+    mnist = next(r for r in quick if r.name == "released/mnist_d3")
+    assert (mnist.epochs, mnist.steps, mnist.val_samples) == (14, 20000 // 64 + 1, 2000)
+    smoke = {r.name: r for r in paper_rows() if r.experiment == "smoke"}
+    assert smoke["cnn"].epochs == 105 and smoke["cnn"].cap == 1000 and smoke["cnn"].steps == 250
+    nf = next(r for r in paper_rows() if r.name == "nordenfors_flinth/C16/cnn")
+    assert (nf.jobs, nf.work, nf.steps, nf.val_samples) == (4, 4.0, 1875, 10000)
+
+
+# --- the announcement ----------------------------------------------------------------------------------
+
+
+def test_paper_scale_dry_run_announces_the_cpu_estimate_and_counts_every_training_job():
+    result = snakemake("-n", "--cores", "1", "--quiet", "rules")
+    assert result.returncode == 0, output(result)[-3000:]
+    counts = job_counts(result.stdout)
+    expected = Counter()
+    for row in paper_rows():
+        expected[row.rule] += row.jobs
+    assert {rule: counts[rule] for rule in expected} == dict(expected)
+    announced = [line for line in output(result).splitlines() if line.startswith(LINE)]
+    if budget.gpu_visible():
+        assert not announced
+        return
+    assert len(announced) == 1, output(result)[:2000]
+    hours, missing = estimate_hours(read_table(TABLE), paper_rows())
+    assert not missing
+    assert f"about {hours:,.0f} CPU-hours" in announced[0] and "config/quick.yaml" in announced[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--configfile", "config/quick.yaml"),
+        ("--directory", str(TEST_DIR)),
+        ("--profile", "profiles/slurm"),
+        ("--config", "device=cuda"),
+    ],
+    ids=["quick", "test", "slurm", "cuda"],
+)
+def test_no_announcement_at_other_scales_on_a_cluster_or_with_cuda(args):
+    result = snakemake("-n", "--quiet", "rules", *args)
+    assert result.returncode == 0, output(result)[-3000:]
+    assert LINE not in output(result)
+
+
+def test_announcement_names_the_reason_and_survives_a_missing_table(tmp_path, monkeypatch):
+    monkeypatch.setattr(budget, "gpu_visible", lambda: False)
+    plans = all_plans(config_of())
+    assert "(no GPU found)" in announcement(config_of(), plans, TABLE)
+    assert "(device: cpu)" in announcement(config_of({"device": "cpu"}), plans, TABLE)
+    assert announcement(config_of({"device": "cuda"}), plans, TABLE) is None
+    assert announcement(config_of({"scale": "quick"}), plans, TABLE) is None
+    missing = announcement(config_of(), plans, tmp_path / "none.yaml")
+    assert "no estimate" in missing and "config/quick.yaml" in missing
+    partial = read_table(TABLE)
+    partial["timings"].pop(next(iter(partial["timings"])))
+    (tmp_path / "partial.yaml").write_text(yaml.safe_dump(partial))
+    assert "1 rules not in the table" in announcement(config_of(), plans, tmp_path / "partial.yaml")
+    monkeypatch.setattr(budget, "gpu_visible", lambda: True)
+    assert announcement(config_of(), plans, TABLE) is None
+    assert "(device: cpu)" in announcement(config_of({"device": "cpu"}), plans, TABLE)
+
+
+def test_gpu_visible_agrees_with_torch(monkeypatch):
+    assert budget.gpu_visible() == torch.cuda.is_available()
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    assert not budget.gpu_visible()
+
+
+# --- bench/dag_budget.py and bench/_steps.py -----------------------------------------------------------
+
+
+def test_dag_budget_prints_the_table_on_the_cpu(tmp_path):
+    """Every experiment and rule of the .test configuration (smaller MedMNIST3D and DDMNIST batches), both
+    paths, the device guard, and the written table the workflow reads."""
+    small = tmp_path / "small.yaml"
+    small.write_text("experiments: {medmnist3d: {batch_size: 4}, ddmnist: {batch_size: 16}}\n")
+    written, summary = tmp_path / "budget.yaml", tmp_path / "budget.json"
+    command = [sys.executable, str(REPO / "bench" / "dag_budget.py"), "--device", "cpu", "--steps", "1"]
+    command += ["--warmup", "1", "--guard", "--check", "--write", str(written), "--json", str(summary)]
+    command += ["--configfile", str(TEST_DIR / "config" / "config.yaml"), str(small)]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, output(result)[-4000:]
+    out = result.stdout
+    header = "| rule | jobs | epochs | steps/epoch | val/epoch | ms/step today | ms/step new | CPU-h today |"
+    assert header in out and "| today/new | finite |" in out
+    test_rows = rows(all_plans(config_of(TEST_DIR / "config" / "config.yaml", small)))
+    for row in test_rows:
+        assert re.search(rf"^\| {row.rule} {re.escape(row.name)} \|.*\| yes \|$", out, re.M), row.name
+    for experiment in budget.EXPERIMENTS:
+        assert re.search(rf"^\| {experiment} \| \d+ \| [\d.]+ \| [\d.]+ \| [\d.]+x \|$", out, re.M), (
+            experiment
+        )
+    assert "| **total** |" in out
+    assert re.search(r"^\| A: .* \| measured: today vs new \| [\d.]+ \| [\d.]+ \| [\d.]+x \|$", out, re.M)
+    assert out.count("| not implemented | – | – | – |") == sum(not done for *_, done in LEVERS)
+    keys = len({row.timing for row in test_rows})
+    assert f"device guard (meta): {keys} ok, 0 mixed, 0 not checked" in out and "result: PASS" in out
+    table = read_table(written)
+    hours, missing = estimate_hours(table, test_rows)
+    assert hours > 0 and not missing and set(table["timings"]) == {r.timing for r in test_rows}
+    assert '"result": "PASS"' in summary.read_text()
+
+
+def test_every_paper_scale_training_step_keeps_to_one_device():
+    results = {key: guard_row(row) for key, row in first_rows(paper_rows()).items()}
+    assert all(result == "ok" for result in results.values()), results
+
+
+def test_the_guard_finds_a_tensor_left_on_the_cpu(monkeypatch):
+    """The bug d556547 fixed: the identity of the algebra penalty on the CPU, the generators on the GPU."""
+    from symrep.experiments.latent import task
+
+    def relation_residuals(group, generators):
+        eye = torch.eye(generators[0].shape[-1])
+        return torch.stack([((g @ eye - eye) ** 2).mean() for g in generators])
+
+    monkeypatch.setattr(task, "relation_residuals", relation_residuals)
+    row = first_rows(paper_rows())["latent_train/released/tmnist_z2"]
+    assert guard_row(row).startswith("MIXED DEVICES: matmul mixes tensors on ['cpu', 'meta']")
+
+
+def test_todays_path_patches_the_old_actions_in_and_out():
+    from symrep.experiments.medmnist3d import data
+
+    new, calls = data.cube_rotate, []
+    with actions("today", calls):
+        assert data.cube_rotate is not new
+        data.cube_rotate(torch.tensor([0, 5]), torch.zeros(2, 1, 4, 4, 4))
+    assert data.cube_rotate is new and calls == ["symrep.experiments.medmnist3d.data:cube_rotate"]
+    with actions("new"):
+        assert data.cube_rotate is new
+
+
+# --- tools/gpu_check.sh --------------------------------------------------------------------------------
+
+SCRIPT = REPO / "tools" / "gpu_check.sh"
+
+
+def run_script(*args):
+    return subprocess.run(["bash", str(SCRIPT), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_gpu_check_script_parses_and_refuses_what_it_cannot_do():
+    assert subprocess.run(["bash", "-n", str(SCRIPT)]).returncode == 0
+    if shutil.which("shellcheck"):
+        result = subprocess.run(["shellcheck", str(SCRIPT)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout
+    assert run_script("--help").returncode == 0 and "GPU check" in run_script("--help").stdout
+    assert run_script("--frobnicate").returncode == 2
+    if not torch.cuda.is_available():
+        refused = run_script()
+        assert refused.returncode == 2 and "no CUDA device" in refused.stderr
