@@ -130,6 +130,22 @@ def test_released_action_is_the_opposite_turn_with_the_velocity_negated_for_odd_
     assert torch.equal(act(2, x, "released"), turn(2, x))
 
 
+def authors_rotate_and_reorient(xx: torch.Tensor, k: int) -> torch.Tensor:
+    """The authors' SMOKE/utils.py:522-534 (@0d628a1), paraphrased: rot90 of (B, T, 2, H, W) frames on
+    (H, W), then (u_x, u_y) -> (u_x, u_y), (-u_y, u_x), (-u_x, -u_y), (u_y, -u_x) for k = 0..3."""
+    b, c, h, w = xx.shape
+    frames = torch.rot90(xx.view(b, c // 2, 2, h, w), k=k, dims=(3, 4))
+    ux, uy = frames[:, :, 0], frames[:, :, 1]
+    ux2, uy2 = ((ux, uy), (-uy, ux), (-ux, -uy), (uy, -ux))[k]
+    return torch.stack([ux2, uy2], dim=2).view(b, c, h, w)
+
+
+def test_released_action_is_the_authors_function_bit_for_bit():
+    x = staggered_field(np.random.default_rng(4), (3, 6, 8, 8))
+    for k in range(4):
+        assert torch.equal(act(k, x, "released"), authors_rotate_and_reorient(x, k)), k
+
+
 @pytest.fixture(scope="module")
 def plumes():
     """Four plumes related by quarter turns, simulated together (small grid, few steps, float64)."""

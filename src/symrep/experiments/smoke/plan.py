@@ -60,7 +60,7 @@ class SmokePlan(ExperimentPlan):
 
     def problems(self):
         """Every task is a generated simulation, train and Domain are disjoint, and every window fits in
-        the simulated frames."""
+        the simulated frames (test windows with the longest rollout of any protocol)."""
         s = self.section
         n, frames = s["generator"]["simulations"], s["generator"]["steps"] - 1
         for split, tasks in s["tasks"].items():
