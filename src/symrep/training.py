@@ -106,6 +106,7 @@ class FitResult:
     stopped_early: bool
     resumed_from: int | None  # number of epochs already done when this process started
     selected: str  # "best" or "last": which weights the model holds now
+    best_model: dict  # the best-validation weights (a state dict), whichever the model holds
 
     @property
     def best(self) -> dict[str, float]:
@@ -236,4 +237,4 @@ def fit(
     if select == "best":
         task.model.load_state_dict(state.best_model)
     checkpoint.unlink(missing_ok=True)
-    return FitResult(state.history, best_epoch, stopped_early, resumed_from, select)
+    return FitResult(state.history, best_epoch, stopped_early, resumed_from, select, state.best_model)
