@@ -424,3 +424,20 @@ def test_osp_agrees_with_the_toolkit():
 
     expected = orbit_same_predictions(f, x, group, partial(act_2d, group)).float().sum()
     assert orbit_metric_sums(orbit_of(f, x, group), None)["osp"].item() == expected.item()
+
+
+def test_the_claims_name_the_sub_experiment_that_decides_them():
+    """The reproduction summary tests a claim only when its `experiment` is an enabled plan's name."""
+    claims = [
+        c
+        for c in load_claims(REPO / "config" / "reference" / "claims.yaml")
+        if "ensembles" in c["experiment"]
+    ]
+    by_plan = {
+        plan.name: {c["id"] for c in claims if c["experiment"] == plan.name} for plan in SUB_EXPERIMENTS
+    }
+    assert by_plan == {
+        NordenforsFlinthPlan.name: {FAR_MORE, SYM_VS_ASYM, APPROACHES},
+        GerkenKesselPlan.name: {TALK_CLAIM},
+    }
+    assert {c["predicate"] for c in claims if c["id"] != TALK_CLAIM} == {"reported"}
