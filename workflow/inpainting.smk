@@ -45,7 +45,7 @@ rule inpainting_train:
     threads: 1
     resources:
         gpu=1,
-        runtime=10 + INPAINTING.section["epochs"] // 30,  # minutes; trivial: about 1 s per CPU epoch
+        runtime=10 + INPAINTING.section["epochs"] // 30,  # minutes; trivial: ~0.5 s per epoch on a free core
         mem_mb=4000,
     params:
         **RUN,
