@@ -21,7 +21,7 @@ from symrep.experiments.inpainting.data import (
     stratified_subset,
 )
 from symrep.experiments.inpainting.plan import GROUPINGS, InpaintingPlan
-from symrep.experiments.inpainting.report import mse_table
+from symrep.experiments.inpainting.report import table
 from symrep.experiments.inpainting.run import train_run
 from symrep.models.cluster_equivariant import ClusterEquivariantLinear, ClusterEquivariantNet, square_clusters
 from symrep.models.common import count_parameters
@@ -390,29 +390,26 @@ def test_train_run_resumes_after_an_interruption_to_the_same_result(tmp_path, mo
 # --- the table -----------------------------------------------------------------------------------------------
 
 
-def test_table_puts_this_run_beside_the_talks_numbers():
+def test_table_puts_this_run_beside_the_talks_numbers_with_verdicts():
     rows = [
-        {"dataset": d, "grouping": g, "seed": s, "params": 141, "test_mse": 0.30 + 0.01 * s}
-        for d in ("mnist", "fashion_mnist")
-        for g in ("S784", "trivial")
+        {"dataset": d, "grouping": g, "seed": s, "params": 141, "test_mse": m + 0.0001 * s}
+        for d, g, m in (
+            ("mnist", "S784", 0.4156),
+            ("mnist", "trivial", 0.3347),
+            ("fashion_mnist", "S784", 0.30),
+        )
         for s in range(3)
     ]
     reference = reference_frame(REPO / "config" / "reference" / "inpainting.yaml")
-    frame = mse_table(pd.DataFrame(rows), reference, ddof=0)
-    assert len(frame) == 12 and frame["dataset"].tolist() == ["MNIST"] * 6 + ["Fashion-MNIST"] * 6
-    assert frame["group"].tolist()[:6] == [
-        "S_784",
-        "(S_196)^4",
-        "(S_49)^16",
-        "(S_16)^49",
-        "(S_4)^196",
-        "trivial",
-    ]
+    frame, records = table(pd.DataFrame(rows), reference, 0, "paper")
+    assert frame["group"].tolist()[:3] == ["S_784", "S_784", "(S_196)^4"]
+    assert frame["source"].tolist()[:3] == ["this run", "talk", "talk (not run here)"]
     first = frame.iloc[0]
-    std = 100 * np.std([0.30, 0.31, 0.32])
-    assert first["run_mean"] == pytest.approx(31.0) and first["run_std"] == pytest.approx(std, abs=1e-4)
-    assert first["this run"] == f"31.00 ± {std:.2f}" and first["talk"] == "41.56 ± 0.16"
-    assert (first["talk_mean"], first["talk_std"], first["seeds"]) == (41.56, 0.16, 3)
-    not_run = frame.iloc[1]
-    assert not_run["this run"] == "" and pd.isna(not_run["run_mean"]) and not_run["talk"] == "40.53 ± 0.26"
-    assert frame.iloc[11]["talk"] == "14.75 ± 0.11"
+    std = 100 * np.std([0.4156, 0.4157, 0.4158])
+    assert first["MNIST"] == f"41.57 ({std:.2f})" and first["MNIST verdict"] == "reproduced"
+    assert first["Fashion-MNIST verdict"] == "differs"  # 30.01 against 23.48
+    assert frame.iloc[1]["MNIST"] == "41.56 (0.16)"
+    trivial = records[(records["group"] == "trivial") & (records["column"] == "MNIST")].iloc[0]
+    # 33.48 vs 33.92 (0.04): σ floors at 1 % of 33.92, bound 2·√2·0.3392 = 0.959
+    assert trivial["outcome"] == "reproduced" and trivial["bound"] == pytest.approx(2 * 2**0.5 * 0.3392)
+    assert set(records["table"]) == {"inpainting"} and len(records) == 3

@@ -66,6 +66,7 @@ rule inpainting_table:
             category="Inpainting",
         ),
         runs="results/inpainting/runs.csv",
+        verdicts="results/verdicts/inpainting.csv",
     log:
         "logs/inpainting/table.log",
     localrule: True

@@ -72,4 +72,7 @@ class InpaintingPlan(ExperimentPlan):
         ]
 
     def targets(self):
-        return [*table_files(self.TABLE), "results/inpainting/runs.csv"]
+        return [*table_files(self.TABLE), "results/inpainting/runs.csv", *self.verdict_files()]
+
+    def verdict_files(self):
+        return ["results/verdicts/inpainting.csv"]

@@ -9,6 +9,7 @@ import pandas as pd
 from symrep.experiments.inpainting.plan import GROUPINGS
 from symrep.files import read_json, write_csv
 from symrep.report.aggregate import aggregate
+from symrep.report.beside import beside
 from symrep.report.reference import citation, reference_frame
 from symrep.report.tables import write_table
 
@@ -21,6 +22,7 @@ GROUP_LABELS = {
     "S4x196": "(S_4)^196",
     "trivial": "trivial",
 }
+CLUSTERS = {g: f"{(28 // side) ** 2} × {side}×{side} px" for g, side in GROUPINGS.items()}
 SCALE = 100  # the talk's "MSE (×1e-2)": the mean squared error times 100
 RUN_COLUMNS = [
     "dataset",
@@ -41,37 +43,57 @@ def collect_runs(metrics_files: list[str | Path]) -> pd.DataFrame:
     return pd.DataFrame([{k: read_json(f)[k] for k in RUN_COLUMNS} for f in metrics_files])
 
 
-def _cell(mean: float, std: float) -> str:
-    return "" if pd.isna(mean) else f"{mean:.2f} ± {std:.2f}"
-
-
-def mse_table(runs: pd.DataFrame, reference: pd.DataFrame, ddof: int) -> pd.DataFrame:
-    """One row per (dataset, grouping) of the run or of the talk, in the talk's order: this run's and the
-    talk's test MSE ×1e-2 as text and as separate numeric mean and std columns."""
+def table(
+    runs: pd.DataFrame, reference: pd.DataFrame, ddof: int, scale: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the table as rendered, its verdict records): a row per grouping (the talk's columns), per dataset
+    this run's test MSE ×1e-2 with its verdict (kind "mse": σ floors at 1 % of the talk's value), then the
+    talk's row."""
     stats = aggregate(runs, ["dataset", "grouping"], ["test_mse", "params"], ddof)
-    stats["run_mean"], stats["run_std"] = stats["test_mse_mean"] * SCALE, stats["test_mse_std"] * SCALE
-    talk = reference.rename(columns={"mse_mean": "talk_mean", "mse_std": "talk_std"})
-    frame = stats.merge(talk, on=["dataset", "grouping"], how="outer")
-    rank = frame["dataset"].map(list(DATASET_NAMES).index) * len(GROUPINGS) + frame["grouping"].map(
-        list(GROUPINGS).index
+    published = {(r.dataset, r.grouping): r for r in reference.itertuples()}
+    cells = []
+    for r in stats.itertuples():
+        ref = published.get((r.dataset, r.grouping))
+        keys = {"group": GROUP_LABELS[r.grouping], "clusters": CLUSTERS[r.grouping], "protocol": ""}
+        cells.append(
+            {
+                **keys,
+                "column": DATASET_NAMES[r.dataset],
+                "kind": "mse",
+                "run_mean": r.test_mse_mean * SCALE,
+                "run_std": r.test_mse_std * SCALE,
+                "runs": r.n,
+                "paper_mean": ref.mse_mean if ref else float("nan"),
+                "paper_std": ref.mse_std if ref else float("nan"),
+            }
+        )
+    trained = set(zip(stats["dataset"], stats["grouping"]))
+    paper_only = pd.DataFrame(
+        [
+            {
+                "group": GROUP_LABELS[r.grouping],
+                "clusters": CLUSTERS[r.grouping],
+                "column": DATASET_NAMES[r.dataset],
+                "paper_mean": r.mse_mean,
+                "paper_std": r.mse_std,
+            }
+            for r in reference.itertuples()
+            if (r.dataset, r.grouping) not in trained
+        ],
+        columns=["group", "clusters", "column", "paper_mean", "paper_std"],
     )
-    frame = frame.iloc[rank.argsort(kind="stable")].reset_index(drop=True)
-    side = frame["grouping"].map(GROUPINGS)
-    return pd.DataFrame(
-        {
-            "dataset": frame["dataset"].map(DATASET_NAMES),
-            "group": frame["grouping"].map(GROUP_LABELS),
-            "clusters": [f"{(28 // s) ** 2} × {s}×{s} px" for s in side],
-            "this run": [_cell(m, s) for m, s in zip(frame["run_mean"], frame["run_std"])],
-            "talk": [_cell(m, s) for m, s in zip(frame["talk_mean"], frame["talk_std"])],
-            "run_mean": frame["run_mean"].round(4),
-            "run_std": frame["run_std"].round(4),
-            "talk_mean": frame["talk_mean"],
-            "talk_std": frame["talk_std"],
-            "seeds": frame["n"].astype("Int64"),
-            "params": frame["params_mean"].astype("Int64"),
-        }
+    frame, records = beside(
+        pd.DataFrame(cells),
+        paper_only,
+        ["group", "clusters"],
+        table="inpainting",
+        scale=scale,
+        row_order=[(GROUP_LABELS[g], CLUSTERS[g]) for g in GROUPINGS],
+        column_order=list(DATASET_NAMES.values()),
+        digits=2,
     )
+    talk = {"paper": "talk", "paper (not reproduced here)": "talk (not run here)"}
+    return frame.drop(columns="protocol").replace({"source": talk}), records
 
 
 def _budget(metrics_files: list[str | Path]) -> str:
@@ -87,8 +109,9 @@ def render(
     metrics_files: list[str | Path],
     reference: str | Path,
     *,
-    table_stem: str | Path,
+    outputs: list[str],
     runs_csv: str | Path,
+    verdicts_csv: str | Path,
     scale: str,
     ddof: int,
 ) -> None:
@@ -96,17 +119,20 @@ def render(
     write_csv(runs_csv, runs)
     seeds = ", ".join(map(str, sorted(runs["seed"].unique())))
     masked = runs.groupby("dataset", sort=False)["test_mse_of_masked_input"].mean() * SCALE
+    frame, records = table(runs, reference_frame(reference), ddof, scale)
+    write_csv(verdicts_csv, records)
     write_table(
-        mse_table(runs, reference_frame(reference), ddof),
-        table_stem,
+        frame,
+        outputs,
         title="Image inpainting: test MSE (×1e-2) of the 2-layer network equivariant to each group.",
         scale=scale,
         notes=[
             f"'this run': 100 × mean squared error over every pixel of the test images (normalised units), "
-            f"weights of the best validation MSE; mean ± std over seeds {seeds} (std with ddof={ddof}); "
+            f"weights of the best validation MSE; mean (std) over seeds {seeds} (std with ddof={ddof}); "
             f"{_budget(metrics_files)}.",
-            "run_mean, run_std, talk_mean, talk_std: the same numbers (×1e-2) as plain numbers; seeds: runs "
-            "behind this run's cell; params: trainable parameters of the network.",
+            "verdict: reproduced when |this run − talk| ≤ 2·√(σ_run² + σ_talk²), each σ at least 1 % of the "
+            "talk's value; at a scale other than paper 'not comparable' (computed, in brackets). Per-cell "
+            "numbers: results/verdicts/inpainting.csv.",
             "For scale, the masked input itself scores "
             + ", ".join(f"{DATASET_NAMES[d]} {v:.2f}" for d, v in masked.items())
             + " (×1e-2) against the clean images.",
