@@ -1,4 +1,4 @@
-"""Rule ensembles_summary: Figure 8's numbers and Nordenfors & Flinth's claims checked against them."""
+"""Rule ensembles_summary: Figure 8's numbers and Nordenfors & Flinth's claims decided on them, per protocol."""
 
 from pathlib import Path
 
@@ -7,10 +7,11 @@ from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
     render_nordenfors_flinth(
-        list(snakemake.input.evaluations),
-        snakemake.input.reference,
+        snakemake.params.runs,
+        snakemake.input.claims,
         snakemake.output.summary,
-        Path(snakemake.output.claims[0]).with_suffix(""),
+        snakemake.output.claims,
+        Path(snakemake.output.cases[0]).with_suffix(""),
         snakemake.params.scale,
         snakemake.params.ddof,
     )

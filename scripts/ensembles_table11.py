@@ -1,4 +1,4 @@
-"""Rule ensembles_table11: Gerken & Kessel's OSP table beside the talk's numbers, and the claim check."""
+"""Rule ensembles_table11: Gerken & Kessel's OSP table beside the talk's numbers, with its verdicts."""
 
 from pathlib import Path
 
@@ -8,10 +8,10 @@ from symrep.plumbing import rule_context
 with rule_context(snakemake):
     out = snakemake.output
     render_gerken_kessel(
-        list(snakemake.input.evaluations),
+        snakemake.params.runs,
         snakemake.input.reference,
         Path(out.table[0]).with_suffix(""),
-        Path(out.claims[0]).with_suffix(""),
+        out.verdicts,
         out.accuracy,
         snakemake.params.settings,
         snakemake.params.scale,

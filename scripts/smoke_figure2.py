@@ -4,4 +4,5 @@ from symrep.experiments.smoke.figures import figure2
 from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
-    figure2(snakemake.input.check, snakemake.input.card, snakemake.output.png, snakemake.output.pdf)
+    p = snakemake.params
+    figure2(snakemake.input.check, snakemake.input.card, p.action, snakemake.output.png, snakemake.output.pdf)

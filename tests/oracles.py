@@ -86,11 +86,10 @@ def old_rotate_feature_maps(k, x: torch.Tensor, *, y_up: bool = False) -> torch.
     return by_element(lambda kk, xs: torch.rot90(xs, kk if not y_up else -kk, dims=(-2, -1)), k, x)
 
 
-def old_smoke_act(k, frames: torch.Tensor, action: str = "paper") -> torch.Tensor:
+def old_smoke_act(k, frames: torch.Tensor, action: str) -> torch.Tensor:
     if action == "released":
         return old_rotate_vector_field(k, frames, y_up=False, components="yx")
-    turned = old_rotate_vector_field(k, frames, y_up=True, components="xy")
-    return turned if action == "paper" else by_element(_onto_faces, k, turned)
+    return by_element(_onto_faces, k, old_rotate_vector_field(k, frames, y_up=True, components="xy"))
 
 
 # ---------------------------------------------------------------- other references

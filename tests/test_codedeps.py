@@ -88,7 +88,7 @@ EXPERIMENTS = sorted(
     {p.name for p in (REPO / "src/symrep/experiments").iterdir() if p.is_dir() and p.name[0] != "_"}
 )
 MODELS_OF = {"ddmnist": "ddmnist", "resnet3d": "medmnist3d", "smoke": "smoke", "latent": "latent"}
-MODELS_OF |= {"ensemble_cnns": "ensembles", "stacked": "ensembles"}
+MODELS_OF |= {"ensemble_cnns": "ensembles", "stacked": "ensembles", "cluster_equivariant": "inpainting"}
 
 
 def test_docs_rerun_table_is_current():

@@ -16,7 +16,7 @@ from symrep.groups import get_group
 from symrep.models.ensemble_cnns import build_member
 from symrep.runs import RunJob
 
-NF = {"model": "support_cnn", "support": "asym", "channels": 16, "asym_init": "symmetric"}
+NF = {"model": "support_cnn", "support": "asym", "channels": 16, "init": "symmetric"}
 GK = {"model": "plain_cnn", "channels": [4, 8, 8], "hidden": 16}
 SETUPS = {  # (spec, group, optimizer, lr, augmentation, before normalising)
     "nordenfors_flinth": (NF, "C16", "sgd", 0.01, "random", False),
@@ -137,15 +137,11 @@ def mnist_files(tmp_path_factory):
 def block_settings(**changes):
     return {
         "group": "C4",
-        "architecture": "sym",
         "spec": {**NF, "support": "sym"},
         "members_per_batch": 2,
         "dataset": "mnist",
-        "ood_dataset": None,
-        "ood_normalization": "train",
         "seed": 0,
         "train_samples": 64,
-        "eval_samples": 16,
         "epochs": 3,
         "augment_before_normalizing": False,
         "optimizer": "sgd",
@@ -232,7 +228,12 @@ def test_evaluation_does_not_depend_on_how_members_were_blocked(tmp_path, mnist_
     assert one["members"] == [0, 1, 2, 3]
     evaluation = {
         **settings,
+        "architecture": "sym",
+        "ood_dataset": None,
+        "ood_normalization": "train",
+        "eval_samples": 16,
         "sizes": [2, 4],
+        "draw": "bootstrap",
         "bootstraps": 3,
         "mean": "logits",
         "curve_epochs": [0, 1],

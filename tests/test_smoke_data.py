@@ -8,7 +8,7 @@ import yaml
 from conftest import REPO
 
 from symrep.config import ConfigError
-from symrep.experiments.smoke.action import ACTIONS, act, symmetry_errors
+from symrep.experiments.smoke.action import ACTIONS, act, relative_difference, symmetry_errors, turn
 from symrep.experiments.smoke.data import Windows, load_simulations
 from symrep.experiments.smoke.generate import (
     Solver,
@@ -20,9 +20,11 @@ from symrep.experiments.smoke.generate import (
     symmetric_layout,
 )
 from symrep.experiments.smoke.plan import SmokePlan, file_name, rotation_set
+from symrep.experiments.smoke.task import PAIRS
 
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 PAPER = CONFIG["experiments"]["smoke"]
+DESCRIBED = PAPER["protocol_options"]["described"]["action"]
 
 
 def plan(section: dict) -> SmokePlan:
@@ -38,11 +40,13 @@ def test_protocol_tasks_are_35_distinct_simulations_of_the_rotation_set():
     assert list(plan(PAPER).problems()) == []
 
 
-def test_the_schema_allows_exactly_the_plans_models_and_actions():
+def test_the_schema_allows_exactly_the_plans_models_and_options():
     schema = yaml.safe_load((REPO / "config" / "schemas" / "experiments" / "smoke.schema.yaml").read_text())
-    props = schema["properties"]
-    assert tuple(props["models"]["items"]["enum"]) == SmokePlan.ALLOWED["models"]
-    assert tuple(props["training"]["properties"]["action"]["enum"]) == ACTIONS
+    assert tuple(schema["properties"]["models"]["items"]["enum"]) == SmokePlan.ALLOWED["models"]
+    options = schema["$defs"]["options"]["properties"]
+    for key in ("action", "equivariance_pairs", "tested_weights"):
+        assert tuple(options[key]["enum"]) == SmokePlan.ALLOWED[key], key
+    assert SmokePlan.ALLOWED["action"] == ACTIONS and SmokePlan.ALLOWED["equivariance_pairs"] == PAIRS
 
 
 @pytest.mark.parametrize(
@@ -97,7 +101,7 @@ def test_divergence_of_a_discrete_curl_is_zero_and_of_a_source_is_its_flux():
     assert div[3, 3] == 2 and div[3, 4] == -1 and div[4, 3] == -1 and div.sum() == 0
 
 
-@pytest.mark.parametrize("action", ["paper", "staggered", "released"])
+@pytest.mark.parametrize("action", ACTIONS)
 def test_quarter_turns_compose_as_c4(action):
     x = staggered_field(np.random.default_rng(1), (3, 6, 8, 8))
     for a in range(4):
@@ -106,6 +110,8 @@ def test_quarter_turns_compose_as_c4(action):
     per_sample = act(torch.tensor([0, 1, 3]), x, action)
     for i, k in enumerate((0, 1, 3)):
         assert torch.equal(per_sample[i], act(k, x[i], action))
+    with pytest.raises(ValueError, match="unknown action 'paper'"):
+        act(1, x, "paper")
 
 
 def test_staggered_action_turns_the_divergence_with_the_grid():
@@ -114,14 +120,30 @@ def test_staggered_action_turns_the_divergence_with_the_grid():
     for k in range(4):
         div = divergence(act(k, x, "staggered").numpy())
         assert np.allclose(div, np.rot90(divergence(x.numpy()), -k), atol=1e-5), k
-    assert not np.allclose(divergence(act(1, x, "paper").numpy()), np.rot90(divergence(x.numpy()), -1))
+    assert not np.allclose(divergence(turn(1, x).numpy()), np.rot90(divergence(x.numpy()), -1))
 
 
 def test_released_action_is_the_opposite_turn_with_the_velocity_negated_for_odd_k():
     x = staggered_field(np.random.default_rng(3), (4, 8, 8))
-    assert torch.equal(act(1, x, "released"), -act(3, x, "paper"))
-    assert torch.equal(act(3, x, "released"), -act(1, x, "paper"))
-    assert torch.equal(act(2, x, "released"), act(2, x, "paper"))
+    assert torch.equal(act(1, x, "released"), -turn(3, x))
+    assert torch.equal(act(3, x, "released"), -turn(1, x))
+    assert torch.equal(act(2, x, "released"), turn(2, x))
+
+
+def authors_rotate_and_reorient(xx: torch.Tensor, k: int) -> torch.Tensor:
+    """The authors' SMOKE/utils.py:522-534 (@0d628a1), paraphrased: rot90 of (B, T, 2, H, W) frames on
+    (H, W), then (u_x, u_y) -> (u_x, u_y), (-u_y, u_x), (-u_x, -u_y), (u_y, -u_x) for k = 0..3."""
+    b, c, h, w = xx.shape
+    frames = torch.rot90(xx.view(b, c // 2, 2, h, w), k=k, dims=(3, 4))
+    ux, uy = frames[:, :, 0], frames[:, :, 1]
+    ux2, uy2 = ((ux, uy), (-uy, ux), (-ux, -uy), (uy, -ux))[k]
+    return torch.stack([ux2, uy2], dim=2).view(b, c, h, w)
+
+
+def test_released_action_is_the_authors_function_bit_for_bit():
+    x = staggered_field(np.random.default_rng(4), (3, 6, 8, 8))
+    for k in range(4):
+        assert torch.equal(act(k, x, "released"), authors_rotate_and_reorient(x, k)), k
 
 
 @pytest.fixture(scope="module")
@@ -132,15 +154,18 @@ def plumes():
 
 
 def test_turned_plume_matches_the_plume_simulated_with_turned_inflow_and_buoyancy(plumes):
-    """The generator is C4-symmetric, and rotate_vector_field(y_up=True, components="xy") is the turn of
-    PhiFlow's layout: exact on cell-centred velocities and with the staggered action; the plain turn of
-    the stored faces is off by a face; the released convention negates the velocity for odd k."""
-    assert np.abs(plumes).max() > 0.5
+    """The generator is C4-symmetric and the described protocol's action is its exact turn: a plume acted on
+    equals the plume simulated with turned inflow and buoyancy to the solver's tolerance, on the stored faces
+    as on cell-centred velocities. Turning the stored faces without the face shift is off by a face; the
+    released action negates the velocity for odd k."""
+    assert DESCRIBED == "staggered" and np.abs(plumes).max() > 0.5
     assert symmetry_errors(plumes, centred=True).max() < 1e-5
-    assert symmetry_errors(plumes, "staggered").max() < 1e-5
-    assert 0.01 < symmetry_errors(plumes, "paper").mean() < 0.6
+    assert symmetry_errors(plumes, DESCRIBED).max() < 1e-5
+    base = torch.from_numpy(plumes[0])
+    off_by_a_face = np.stack([relative_difference(turn(j, base).numpy(), plumes[j]) for j in (1, 2, 3)])
+    assert 0.01 < off_by_a_face.mean() < 0.6
     released = symmetry_errors(plumes, "released")
-    assert released[[0, 2]].min() > 1.9 and np.allclose(released[1], symmetry_errors(plumes, "paper")[1])
+    assert released[[0, 2]].min() > 1.9 and np.allclose(released[1], off_by_a_face[1])
 
 
 def test_plumes_rise_along_their_buoyancy_and_are_divergence_free(plumes):

@@ -90,12 +90,8 @@ def all_targets(wildcards):
     ]
     planned = [target for plan in enabled_plans() for target in plan.targets()]
     cards = [f"results/data/{d}.json" for d in needed()]
-    return (
-        planned
-        + tables
-        + cards
-        + ["results/reproduction.md", "results/reproduction.html"]
-    )
+    summary = ["results/reproduction.md", "results/reproduction.html"]
+    return planned + tables + cards + summary
 
 
 # Data (workflow/data.smk)

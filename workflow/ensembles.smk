@@ -1,5 +1,6 @@
 # Ensembles under data augmentation (docs/ensembles.md): members trained in blocks as one batched model,
-# evaluated on whole group orbits; Nordenfors & Flinth (figures 8, 9) and Gerken & Kessel (table 11).
+# evaluated on whole group orbits; Nordenfors & Flinth (figures 8, 9, claims) and Gerken & Kessel (table 11).
+# Paths carry the variant: a protocol, or common (a training run the protocols share).
 from symrep.experiments.ensembles.plan import SUB_EXPERIMENTS, WILDCARDS, EnsemblePlan
 
 # the plans by their `sub` wildcard
@@ -16,7 +17,7 @@ rule ensembles_train:
         metrics=f"{EnsemblePlan.BLOCK}/metrics.json",
         history=f"{EnsemblePlan.BLOCK}/history.csv",
     log:
-        "logs/ensembles/{sub}/{group}/{architecture}/train_block{block}.log",
+        "logs/ensembles/{sub}/{variant}/{group}/{architecture}/train_block{block}.log",
     wildcard_constraints:
         **WILDCARDS,
         block=r"\d+",
@@ -31,7 +32,7 @@ rule ensembles_train:
         **RUN,
         code=code("scripts/ensembles_train.py"),
         settings=lambda wc: ENSEMBLES[wc.sub].train_settings(wc),
-        checkpoint="checkpoints/ensembles/{sub}/{group}/{architecture}/block{block}.ckpt",
+        checkpoint="checkpoints/ensembles/{sub}/{variant}/{group}/{architecture}/block{block}.ckpt",
     script:
         "../scripts/ensembles_train.py"
 
@@ -48,7 +49,7 @@ rule ensembles_evaluate:
     output:
         f"{EnsemblePlan.RUN}/evaluation.csv",
     log:
-        "logs/ensembles/{sub}/{group}/{architecture}/evaluate.log",
+        "logs/ensembles/{sub}/{variant}/{group}/{architecture}/evaluate.log",
     wildcard_constraints:
         **WILDCARDS,
     conda:
@@ -69,11 +70,12 @@ rule ensembles_evaluate:
 rule ensembles_summary:
     input:
         evaluations=NORDENFORS_FLINTH.evaluations(),
-        reference=repo_file("config/reference/figure8.yaml"),
+        claims=repo_file("config/reference/claims.yaml"),
     output:
         summary=NORDENFORS_FLINTH.SUMMARY,
-        claims=multiext(
-            "results/ensembles/nordenfors_flinth/claims", ".csv", ".md", ".tex"
+        claims=NORDENFORS_FLINTH.CLAIMS,
+        cases=multiext(
+            "results/ensembles/nordenfors_flinth/claim_cases", ".csv", ".md", ".tex"
         ),
     log:
         "logs/ensembles/nordenfors_flinth/summary.log",
@@ -82,6 +84,7 @@ rule ensembles_summary:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/ensembles_summary.py"),
+        runs=NORDENFORS_FLINTH.evaluation_runs(),
         scale=config["scale"],
         ddof=config["std_ddof"],
     script:
@@ -109,7 +112,7 @@ rule ensembles_figure8:
 # a target only when epoch_curve_groups names a group
 rule ensembles_figure9:
     input:
-        evaluations=NORDENFORS_FLINTH.curve_evaluations(),
+        evaluations=[f for _, f in NORDENFORS_FLINTH.curve_runs()],
     output:
         png=report("results/figures/figure9.png", category="Ensembles"),
         pdf="results/figures/figure9.pdf",
@@ -120,6 +123,7 @@ rule ensembles_figure9:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/ensembles_figure9.py"),
+        runs=NORDENFORS_FLINTH.curve_runs(),
         scale=config["scale"],
         ddof=config["std_ddof"],
     script:
@@ -135,7 +139,7 @@ rule ensembles_table11:
             multiext("results/tables/table11", ".csv", ".md", ".tex"),
             category="Ensembles",
         ),
-        claims=multiext("results/ensembles/gerken_kessel/claims", ".csv", ".md", ".tex"),
+        verdicts=GERKEN_KESSEL.VERDICTS,
         accuracy="results/ensembles/gerken_kessel/accuracy.csv",
     log:
         "logs/ensembles/gerken_kessel/table11.log",
@@ -144,6 +148,7 @@ rule ensembles_table11:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/ensembles_table11.py"),
+        runs=GERKEN_KESSEL.evaluation_runs(),
         settings=GERKEN_KESSEL.section,
         scale=config["scale"],
         ddof=config["std_ddof"],
@@ -151,7 +156,7 @@ rule ensembles_table11:
         "../scripts/ensembles_table11.py"
 
 
-# `snakemake ensembles`: Figures 8-9, Table 11 and the claims tables of the enabled parts
+# `snakemake ensembles`: Figures 8-9, the claims and Table 11 of the enabled parts
 rule ensembles:
     input:
         [

@@ -1,5 +1,6 @@
 # SMOKE (main paper §6.3, appendix C.3): Table 6 and Figures 2, 7. Smoke plumes generated with PhiFlow
-# in one job; per (model, seed) one training job of autoregressive prediction. docs/smoke.md
+# in one job; per (variant, model, seed) one training job of autoregressive prediction, tested under every
+# protocol it serves. docs/smoke.md
 from symrep.experiments.smoke.plan import SmokePlan
 
 SMOKE = register(SmokePlan(config))
@@ -35,10 +36,11 @@ rule smoke_train:
         history=f"{SMOKE.RUN}/history.csv",
         weights=f"{SMOKE.RUN}/model.pt",
     log:
-        "logs/smoke/train/{model}_seed{seed}.log",
+        "logs/smoke/train/{variant}_{model}_seed{seed}.log",
     benchmark:
-        "benchmarks/smoke/{model}_seed{seed}.tsv"
+        "benchmarks/smoke/{variant}_{model}_seed{seed}.tsv"
     wildcard_constraints:
+        variant=SMOKE.variant_constraint(),
         model=SMOKE.constraint("models"),
         seed=r"\d+",
     conda:
@@ -52,7 +54,7 @@ rule smoke_train:
         **RUN,
         code=code("scripts/smoke_train.py"),
         settings=SMOKE.train_settings,
-        checkpoint="checkpoints/smoke/{model}_seed{seed}.ckpt",
+        checkpoint="checkpoints/smoke/{variant}_{model}_seed{seed}.ckpt",
     script:
         "../scripts/smoke_train.py"
 
@@ -66,6 +68,8 @@ rule smoke_table6:
             multiext("results/tables/table6", ".csv", ".md", ".tex"),
             category="SMOKE",
         ),
+        runs=SMOKE.TABLE_RUNS,
+        verdicts=SMOKE.VERDICTS,
     log:
         "logs/smoke/table6.log",
     localrule: True
@@ -73,6 +77,7 @@ rule smoke_table6:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/smoke_table6.py"),
+        runs=SMOKE.table_runs(),
         scale=config["scale"],
         ddof=config["std_ddof"],
         training=SMOKE.section["training"],
@@ -94,6 +99,7 @@ rule smoke_figure2:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/smoke_figure2.py"),
+        action=SMOKE.options("described")["action"],
     script:
         "../scripts/smoke_figure2.py"
 
@@ -111,12 +117,12 @@ rule smoke_figure7:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/smoke_figure7.py"),
-        action=SMOKE.section["training"]["action"],
+        actions=SMOKE.figure_actions(),
     script:
         "../scripts/smoke_figure7.py"
 
 
-# `snakemake smoke`: Table 6, Figures 2 and 7, the data card
+# `snakemake smoke`: Table 6 with its verdicts and runs, Figures 2 and 7, the data card
 rule smoke:
     input:
         SMOKE.targets(),

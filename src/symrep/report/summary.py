@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from symrep.plumbing import atomic_path
-from symrep.report.claims import evaluate, load_claims
+from symrep.report.claims import CLAIM_COLUMNS, evaluate, load_claims
 from symrep.report.tables import to_markdown
 from symrep.report.verdicts import DIFFERS, NO_PAPER, REPRODUCED
 
@@ -57,7 +57,7 @@ def write_summary(
     reported = (
         pd.concat([pd.read_csv(f) for f in reported_files], ignore_index=True)
         if reported_files
-        else pd.DataFrame()
+        else pd.DataFrame(columns=CLAIM_COLUMNS)
     )
     counts = (
         cell_counts(records) if not records.empty else pd.DataFrame(columns=["table", "protocol", *COUNTS])

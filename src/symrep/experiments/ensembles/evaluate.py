@@ -15,7 +15,7 @@ from symrep.experiments.ensembles.data import (
     subset,
     training_images,
 )
-from symrep.experiments.ensembles.metrics import METRICS, OrbitAccumulator, bootstrap_weights
+from symrep.experiments.ensembles.metrics import METRICS, OrbitAccumulator, ensemble_draws
 from symrep.files import write_csv
 from symrep.groups import get_group
 from symrep.models.ensemble_cnns import build_member
@@ -105,8 +105,8 @@ def evaluate(
     device: str = "auto",
     deterministic: bool = False,
 ) -> None:
-    """Members and bootstrapped ensembles at the last epoch (s["sizes"] × s["bootstraps"]), and, for each
-    epoch in s["curve_epochs"], the members and the ensemble of all members; one long CSV."""
+    """Members and ensembles at the last epoch (metrics.ensemble_draws: bootstrapped per size, or disjoint),
+    and, for each epoch in s["curve_epochs"], the members and the ensemble of all members; one long CSV."""
     device = resolve_device(device)
     seed_everything(s["seed"], deterministic)
     group = get_group(s["group"])
@@ -114,22 +114,15 @@ def evaluate(
     blocks = load_blocks(weights_files)
     model = members_at(blocks, s["epochs"], s["members_per_batch"], device)
     pool = model.size
-    draws = bootstrap_weights(pool, s["sizes"], s["bootstraps"], torch.Generator().manual_seed(s["seed"]))
+    draws, sizes, numbers = ensemble_draws(pool, s, torch.Generator().manual_seed(s["seed"]))
     rows = []
     sets = eval_sets(s, files, ood_files, normalize, s["eval_samples"])
-    log.info("evaluating %d members and %d bootstrap ensembles on %s", pool, len(draws), list(sets))
+    log.info("evaluating %d members and %d ensembles on %s", pool, len(draws), list(sets))
     for name, (members, ensembles) in evaluate_sets(
         model, sets, group, s["augment_before_normalizing"], draws, s["mean"], s["chunk"], device
     ).items():
         rows += _rows(members, eval_set=name, epoch=s["epochs"], kind="member", member=list(range(pool)))
-        rows += _rows(
-            ensembles,
-            eval_set=name,
-            epoch=s["epochs"],
-            kind="ensemble",
-            size=[z for z in s["sizes"] for _ in range(s["bootstraps"])],
-            bootstrap=list(range(s["bootstraps"])) * len(s["sizes"]),
-        )
+        rows += _rows(ensembles, eval_set=name, epoch=s["epochs"], kind="ensemble", size=sizes, draw=numbers)
     curve_sets = eval_sets(s, files, ood_files, normalize, s["curve_samples"]) if s["curve_epochs"] else {}
     everyone = torch.full((1, pool), 1.0 / pool)
     for epoch in s["curve_epochs"]:

@@ -146,10 +146,13 @@ def split_indices(n: int, sizes: tuple[int, ...], gen: torch.Generator) -> list[
     return [perm[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
-def batches(n: int, batch_size: int, gen: torch.Generator | None = None) -> list[torch.Tensor]:
-    """Index batches covering range(n), shuffled when `gen` is given; the last batch may be short."""
+def batches(
+    n: int, batch_size: int, gen: torch.Generator | None = None, device: torch.device | str = "cpu"
+) -> list[torch.Tensor]:
+    """Index batches covering range(n), shuffled when `gen` is given (drawn on the CPU), on `device`; the
+    last batch may be short."""
     order = torch.randperm(n, generator=gen) if gen is not None else torch.arange(n)
-    return list(order.split(batch_size))
+    return list(order.to(device).split(batch_size))
 
 
 def tmnist_sources(s: dict, files: list[str], device, split: torch.Generator) -> dict:

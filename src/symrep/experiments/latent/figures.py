@@ -15,7 +15,7 @@ from symrep.experiments.latent.data import TMNISTPairs
 from symrep.experiments.latent.glyphs import load_glyphs
 from symrep.experiments.latent.task import SPECS
 from symrep.groups import FiniteGroup, get_group
-from symrep.report.figures import plt, save_figure
+from symrep.report.figures import plt, save_figure, sns
 from symrep.representations import latent_representation
 
 TITLES = {
@@ -54,9 +54,10 @@ def off_block_share(values: np.ndarray, labels: list[str]) -> float:
 
 
 def _boundaries(ax, labels: list[str]) -> None:
+    """Red lines between isotypic blocks (heatmap cells span [i, i + 1])."""
     for i in [i for i in range(1, len(labels)) if labels[i] != labels[i - 1]]:
-        ax.axhline(i - 0.5, color="tab:red", lw=0.6)
-        ax.axvline(i - 0.5, color="tab:red", lw=0.6)
+        ax.axhline(i, color="tab:red", lw=0.6)
+        ax.axvline(i, color="tab:red", lw=0.6)
 
 
 def figure3(rows: list[tuple[str, str]], weights: list[str | Path], png: str | Path, pdf: str | Path) -> None:
@@ -71,15 +72,18 @@ def figure3(rows: list[tuple[str, str]], weights: list[str | Path], png: str | P
         element = group.generators[0]
         regular = latent_representation(group, gens[0].shape[0], dtype=torch.float64)
         w = gens[0].numpy()
-        lim = np.abs(w).max()
-        row[0].imshow(w, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        sns.heatmap(w, ax=row[0], cmap="RdBu_r", center=0, square=True, cbar_kws={"shrink": 0.8})
         row[0].set_title(f"{TITLES[run]}, {variant}: learned", fontsize=9)
         for ax, rho, what in ((row[1], learned, "learned"), (row[2], regular, "regular multiple")):
             values, labels = _in_basis(group, rho, element, spec.irrep_names)
-            image = ax.imshow(
-                np.maximum(values, 1e-3), cmap="Greys", norm=LogNorm(1e-3, max(1.0, values.max()))
+            sns.heatmap(
+                np.maximum(values, 1e-3),
+                ax=ax,
+                cmap="Greys",
+                norm=LogNorm(1e-3, max(1.0, values.max())),
+                square=True,
+                cbar_kws={"shrink": 0.8},
             )
-            fig.colorbar(image, ax=ax, shrink=0.8)
             _boundaries(ax, labels)
             ax.set_title(f"|{what}| in isotypic basis (log scale)", fontsize=9)
             ax.set_xlabel(

@@ -1,4 +1,5 @@
-"""The C4 action on stored SMOKE velocity frames, three ways, and the check of the generator against it.
+"""The C4 action on stored SMOKE velocity frames (the exact turn and the released one), and the check of the
+generator against it.
 
 Stored frames hold each velocity component on the lower/left faces of its cells (PhiFlow's MAC grid
 without the top/right wall faces, which are zero), rows = y growing upward, columns = x.
@@ -12,28 +13,25 @@ import numpy as np
 import torch
 
 from symrep.actions.elements import SignedPermutation, is_single, per_sample
-from symrep.actions.vector_field import rotate_vector_field
+from symrep.actions.vector_field import rotate_feature_maps, rotate_vector_field
 
-#: how a quarter turn k acts on stored frames (see `act`)
-ACTIONS = ("paper", "staggered", "released")
+#: how a quarter turn k acts on stored frames (see `act`): the protocols' augmentations
+ACTIONS = ("staggered", "released")
 
 
-def act(k, frames: torch.Tensor, action: str = "paper") -> torch.Tensor:
+def act(k, frames: torch.Tensor, action: str) -> torch.Tensor:
     """Quarter turns k (int, or (B,) per sample) of stored frames (..., 2T, R, R), T velocity frames.
 
-    paper: turn the grid counter-clockwise (x right, y up) and reorient the vectors, as for cell-centred
-    data (`rotate_vector_field`), which leaves a component moved from one axis to the other one cell off
-    its faces. staggered: the same, then that component shifted onto its faces (exact on this layout).
-    released: the authors' code, torch.rot90 on the (y, x) arrays and (u_x, u_y) -> (-u_y, u_x): a
-    clockwise turn of the grid with the vectors turned counter-clockwise, i.e. for odd k a rotation by
-    -k composed with a sign flip of the velocity.
+    staggered: the exact turn of this layout: `turn`, then the component moved from one axis to the other
+    shifted back onto its faces (`turn` alone leaves it one cell off them). released: the authors' code,
+    torch.rot90 on the (y, x) arrays and (u_x, u_y) -> (-u_y, u_x): a clockwise turn of the grid with the
+    vectors turned counter-clockwise, i.e. for odd k a rotation by -k composed with a sign flip of the
+    velocity.
     """
     if action == "released":
         return rotate_vector_field(k, frames, y_up=False, components="yx")
-    if action not in ("paper", "staggered"):
+    if action != "staggered":
         raise ValueError(f"unknown action {action!r}; known: {', '.join(ACTIONS)}")
-    if action == "paper":
-        return rotate_vector_field(k, frames, y_up=True, components="xy")
     if is_single(k):
         return _staggered(int(k), frames)
     k = per_sample(k, frames)
@@ -43,8 +41,20 @@ def act(k, frames: torch.Tensor, action: str = "paper") -> torch.Tensor:
     return _staggered_turns(h, frames.device).apply(k.remainder(4), frames)
 
 
+def turn(k, frames: torch.Tensor) -> torch.Tensor:
+    """Turn the grid counter-clockwise (x right, y up) and reorient the vectors: exact for cell-centred
+    velocities; on the stored faces, the first step of the `staggered` action."""
+    return rotate_vector_field(k, frames, y_up=True, components="xy")
+
+
+def turn_feature_maps(k, z: torch.Tensor, action: str) -> torch.Tensor:
+    """Quarter turns of feature maps (B, C, R, R), every channel's grid turned as `action` turns the input's
+    (the latent action of Ours: the regular representation of C4 in each channel)."""
+    return rotate_feature_maps(k, z, y_up=action != "released")
+
+
 def _staggered(k: int, frames: torch.Tensor) -> torch.Tensor:
-    return _onto_faces(k, rotate_vector_field(k, frames, y_up=True, components="xy"))
+    return _onto_faces(k, turn(k, frames))
 
 
 @functools.lru_cache(maxsize=8)
@@ -85,16 +95,13 @@ def target_plume(j: int, action: str) -> int:
     return (-j) % 4 if action == "released" else j
 
 
-def symmetry_errors(plumes: np.ndarray, action: str = "paper", centred: bool = False) -> np.ndarray:
+def symmetry_errors(plumes: np.ndarray, action: str = "staggered", centred: bool = False) -> np.ndarray:
     """Relative difference, per frame, between plume 0 acted on by j = 1, 2, 3 and the plume simulated
     with the correspondingly turned inflow and buoyancy (`generate.symmetric_layout`): (3, T). `centred`
-    compares cell-centred velocities turned exactly (the simulation's symmetry alone)."""
+    compares cell-centred velocities turned exactly (`turn`: the simulation's symmetry alone)."""
     if centred:
-        plumes, action = cell_centred(plumes), "paper"
+        plumes = cell_centred(plumes)
     base = torch.from_numpy(np.ascontiguousarray(plumes[0]))
-    return np.stack(
-        [
-            relative_difference(act(j, base, action).numpy(), plumes[target_plume(j, action)])
-            for j in (1, 2, 3)
-        ]
-    )
+    acted = [turn(j, base) if centred else act(j, base, action) for j in (1, 2, 3)]
+    target = [j if centred else target_plume(j, action) for j in (1, 2, 3)]
+    return np.stack([relative_difference(a.numpy(), plumes[t]) for a, t in zip(acted, target)])

@@ -1,5 +1,6 @@
 """SMOKE's figures: Figure 2 (a plume and its quarter turns beside the plumes simulated turned) and
-Figure 7 (a velocity field before and after the group action)."""
+Figure 7 (a velocity field before and after the group action), both with the described (exact) action;
+Figure 7 also shows the released one."""
 
 from __future__ import annotations
 
@@ -44,48 +45,43 @@ def _frame(plumes: np.ndarray) -> int:
     return min(plumes.shape[1] - 1, max(1, plumes.shape[1] // 6))
 
 
-def figure2(check_file, card_file, png, pdf) -> None:
-    """Top: plume 0 turned by r^j (the group action); bottom: the plume simulated with inflow and buoyancy
-    turned by r^j. Equal columns = an equivariant simulation."""
+def figure2(check_file, card_file, action: str, png, pdf) -> None:
+    """Top: plume 0 acted on by r^j (`action`, the described protocol's); bottom: the plume simulated with
+    inflow and buoyancy turned by r^j. Equal columns = an equivariant simulation and an exact action."""
     plumes, card = np.load(check_file), read_json(card_file)["symmetry_check"]
     t = _frame(plumes)
     base = torch.from_numpy(plumes[0, t])
-    turned = [act(j, base, "paper").numpy() for j in range(4)]
+    turned = [act(j, base, action).numpy() for j in range(4)]
     vmax = _vmax(plumes[:, t])
     fig, axes = plt.subplots(2, 4, figsize=(12, 6.6))
     for j in range(4):
-        err = float(relative_difference(turned[j][None], plumes[target_plume(j, "paper"), t][None])[0])
-        _panel(axes[0, j], turned[j], f"$r^{j}$ · plume 0  (rel. diff. {err:.2f})", vmax)
+        err = float(relative_difference(turned[j][None], plumes[target_plume(j, action), t][None])[0])
+        _panel(axes[0, j], turned[j], f"$r^{j}$ · plume 0  (rel. diff. {err:.1e})", vmax)
         _panel(axes[1, j], plumes[j, t], f"simulated, turned by $r^{j}$", vmax)
-    axes[0, 0].set_ylabel("group action on plume 0")
+    axes[0, 0].set_ylabel(f"action '{action}' on plume 0")
     axes[1, 0].set_ylabel("inflow and buoyancy turned")
-    centred = max(v["max"] for v in card["cell_centred"].values())
+    largest = max(v["max"] for v in card[f"stored_{action}"].values())
     fig.suptitle(
         f"SMOKE: a plume and its quarter turns (speed and velocity, frame {t}, buoyancy {card['buoyancy']:g})"
-        f"\nturned and simulated plumes agree to {centred:.1e} at cell centres; relative differences above "
-        "are on the stored staggered faces",
+        f"\nthe turned and the simulated plumes differ by at most {largest:.1e} (relative, any frame and turn)",
         fontsize=10,
     )
     save_figure(fig, png, pdf)
 
 
-def figure7(check_file, action: str, png, pdf) -> None:
-    """A velocity field, the field turned by r (grid turned and vectors reoriented), and the grid turned
-    without reorienting the vectors (what the action must not be)."""
+def figure7(check_file, actions: list[list[str]], png, pdf) -> None:
+    """A velocity field, the field turned by r under each protocol's action ([protocol, action] pairs), and
+    the grid turned without reorienting the vectors (what the action must not be)."""
     plumes = np.load(check_file)
     field = torch.from_numpy(plumes[0, _frame(plumes)])
-    grid_only = (
-        torch.rot90(field, 1, dims=(-2, -1))
-        if action == "released"
-        else torch.rot90(field, -1, dims=(-2, -1))
-    )
+    meaning = {"staggered": "the exact turn", "released": "grid turned clockwise, vectors counter-clockwise"}
     panels = [
         (field.numpy(), "velocity field u"),
-        (act(1, field, action).numpy(), f"r · u  (action '{action}')"),
-        (grid_only.numpy(), "grid turned, vectors not reoriented"),
+        *((act(1, field, a).numpy(), f"r · u, {p} action '{a}'\n({meaning[a]})") for p, a in actions),
+        (torch.rot90(field, -1, dims=(-2, -1)).numpy(), "grid turned, vectors not reoriented"),
     ]
     vmax = _vmax(field.numpy())
-    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.8))
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.5 * len(panels), 4.0))
     for ax, (f, title) in zip(axes, panels):
         _panel(ax, f, title, vmax)
     fig.suptitle(

@@ -10,9 +10,11 @@ import contextlib
 import torch
 import torch.nn.functional as F
 
-from symrep.actions.vector_field import rotate_feature_maps
-from symrep.experiments.smoke.action import act
+from symrep.experiments.smoke.action import act, turn_feature_maps
 from symrep.experiments.smoke.data import Windows
+
+#: which latents the equivariance loss compares (see `equivariance_loss`)
+PAIRS = ("per_sample", "first_vs_all")
 
 
 def rollout(model, x: torch.Tensor, steps: int) -> torch.Tensor:
@@ -36,8 +38,23 @@ def rollout_rmse(model, windows: Windows, steps: int, batch_size: int) -> float:
     return float(torch.tensor(mses, dtype=torch.float64).mean().sqrt())
 
 
+def equivariance_loss(z_turned: torch.Tensor, z_rot: torch.Tensor, pairs: str) -> torch.Tensor:
+    """MSE between the turned latents r^k_i · z(x_i) and the latents z(r^k_i · x_i), both (B, C, R, R).
+
+    per_sample: sample i with sample i (§5). first_vs_all: the authors' code, whose `zip` of the turned
+    latents (a tensor) with the list [z(r^k · x)] yields one pair, sample 0's turned latent (C, R, R) and
+    the whole batch, which `F.mse_loss` broadcasts: the mean over i of MSE(r^k_0 · z(x_0), z(r^k_i · x_i)).
+    """
+    if pairs == "first_vs_all":
+        return F.mse_loss(z_turned[:1].expand_as(z_rot), z_rot)
+    if pairs != "per_sample":
+        raise ValueError(f"unknown equivariance pairs {pairs!r}; known: {', '.join(PAIRS)}")
+    return F.mse_loss(z_turned, z_rot)
+
+
 class SmokeTask:
-    """One SMOKE training run for `fit`: Adam with weight decay, per-epoch exponential learning-rate decay."""
+    """One SMOKE training run for `fit`: Adam with weight decay, per-epoch exponential learning-rate decay.
+    `action` (augmented loss) turns the windows, `pairs` (λ > 0) pairs the latents of the equivariance loss."""
 
     def __init__(
         self,
@@ -53,8 +70,9 @@ class SmokeTask:
         batch_size: int,
         train_steps: int,
         valid_steps: int,
-        action: str,
         bf16: bool,
+        action: str | None = None,
+        pairs: str | None = None,
     ):
         if loss not in ("plain", "augmented"):
             raise ValueError(f"unknown SMOKE loss {loss!r}")
@@ -64,7 +82,7 @@ class SmokeTask:
         )
         self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimizer, step_size=1, gamma=lr_decay)
         self.batch_size, self.train_steps, self.valid_steps = batch_size, train_steps, valid_steps
-        self.action, self.bf16 = action, bf16
+        self.action, self.pairs, self.bf16 = action, pairs, bf16
         self.device = train.data.device
 
     def autocast(self):
@@ -89,8 +107,8 @@ class SmokeTask:
             pred = pred + sum(F.mse_loss(later[:, t], y[:, t + 1]) for t in range(y.shape[1] - 1))
         if not want_latent:
             return pred, torch.zeros((), device=x.device)
-        z_turned = rotate_feature_maps(k, z.float(), y_up=self.action != "released")
-        return pred, F.mse_loss(z_turned, z_rot.float())
+        z_turned = turn_feature_maps(k, z.float(), self.action)
+        return pred, equivariance_loss(z_turned, z_rot.float(), self.pairs)
 
     def _first_step(self, x, latent: bool):
         if not latent:
