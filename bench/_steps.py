@@ -14,6 +14,9 @@ Ensembles: a job trains `members_per_job` members; `max_members` times fewer (a 
 step's activations for 25 members at once) and scales the times linearly (members run one vmap block after
 another, so a job's time is linear in its members).
 
+Inpainting trains full batch (an epoch is one optimiser step on all its training images): `steps` epochs are
+timed as `steps` steps.
+
 `guard_row` runs one step and a validation of a row on the `meta` device under tests/device_guard.py, which
 raises when tensors of two devices meet (a tensor left on the CPU): the device check without a GPU.
 """
@@ -50,6 +53,7 @@ class Built:
     train_len: Callable[[Any], int]  # samples held by training data
     val_samples: int  # samples its validate() covers
     scale: float = 1.0  # the row's job shape / the timed shape (ensembles: members_per_job / members timed)
+    full_batch: bool = False  # an epoch is one step on the whole training set: time `steps` epochs
 
 
 @dataclass
@@ -192,8 +196,9 @@ def _smoke(row: Row, device: torch.device, members: int | None) -> Built:
         batch_size=tr["batch_size"],
         train_steps=tr["train_steps"],
         valid_steps=tr["valid_steps"],
-        action=tr["action"],
         bf16=device.type in tr["bf16"],
+        action=s.get("action"),
+        pairs=s.get("equivariance_pairs"),
     )
     return Built(
         task,
@@ -251,12 +256,51 @@ def _ensembles(row: Row, device: torch.device, members: int | None) -> Built:
     )
 
 
+@contextlib.contextmanager
+def _unfused_on_meta(device: torch.device):
+    """Fused Adam has no meta kernel: on meta (the device guard), the plain update, the same arithmetic one
+    tensor at a time; elsewhere nothing changes."""
+    if device.type != "meta":
+        yield
+        return
+    adam = torch.optim.Adam
+    with mock.patch.object(torch.optim, "Adam", lambda params, **kw: adam(params, **{**kw, "fused": False})):
+        yield
+
+
+def _inpainting(row: Row, device: torch.device, members: int | None) -> Built:
+    """Full batch: one step per epoch on all `fit` images; `steps` epochs are timed as `steps` steps."""
+    from symrep.experiments.inpainting.data import apply_masks, normalise
+    from symrep.experiments.inpainting.task import InpaintingTask, make_model
+
+    s, fit = row.settings, row.extra["fit"]
+
+    def pairs(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        y = normalise(_uint8((n, 28, 28), seed), 0.1307, 0.3081)
+        corners = torch.randint(0, 28 - row.extra["mask_size"], (n, 2), generator=_generator(seed + 1))
+        return apply_masks(y, corners, row.extra["mask_size"]).to(device), y.to(device)
+
+    with _unfused_on_meta(device):
+        task = InpaintingTask(make_model(s, device), pairs(fit), pairs(row.val_samples, 2), s["lr"])
+    return Built(
+        task,
+        fit,
+        lambda n: pairs(fit),
+        lambda data: setattr(task, "fit", data),
+        lambda data: fit,
+        row.val_samples,
+        full_batch=True,
+    )
+
+
+#: experiment -> its task at a row's shapes; one entry per training rule (see symrep.budget.ROWS)
 BUILDERS: dict[str, Callable[[Row, torch.device, int | None], Built]] = {
     "latent": _latent,
     "ddmnist": _ddmnist,
     "medmnist3d": _medmnist3d,
     "smoke": _smoke,
     "ensembles": _ensembles,
+    "inpainting": _inpainting,
 }
 
 
@@ -275,7 +319,7 @@ def _old_actions() -> dict[str, Callable]:
         "symrep.experiments.ddmnist.pairs:rot90": old_rot90,
         "symrep.experiments.medmnist3d.data:cube_rotate": old_cube_rotate,
         "symrep.experiments.smoke.task:act": old_smoke_act,
-        "symrep.experiments.smoke.task:rotate_feature_maps": old_rotate_feature_maps,
+        "symrep.experiments.smoke.action:rotate_feature_maps": old_rotate_feature_maps,
         "symrep.experiments.ensembles.data:act_2d": old_act_2d,
     }
 
@@ -338,17 +382,18 @@ def time_row(
         task.model.train()
         built.attach(built.train_data(warmup * built.batch))
         calls.clear()
-        warm = task.train_epoch(0, rng)
+        warm = [task.train_epoch(0, rng) for _ in range(max(warmup, 1) if built.full_batch else 1)]
         if path == "today" and not calls and same_as is not None:
             return Timing(
                 row.timing, path, same_as.step_s, same_as.val_sample_s, 0, same_as.finite, "same code as new"
             )
         data = built.train_data(steps * built.batch)
         built.attach(data)
-        timed_steps = math.ceil(built.train_len(data) / built.batch)
+        epochs = steps if built.full_batch else 1
+        timed_steps = steps if built.full_batch else math.ceil(built.train_len(data) / built.batch)
         synchronize(device)
         start = time.perf_counter()
-        train = task.train_epoch(1, rng)
+        train = [task.train_epoch(1 + epoch, rng) for epoch in range(epochs)]
         synchronize(device)
         train_s = time.perf_counter() - start
         task.model.eval()
@@ -363,7 +408,7 @@ def time_row(
         built.scale * train_s / timed_steps,
         built.scale * val_s / built.val_samples,
         timed_steps,
-        _finite(warm) and _finite(train) and _finite(val),
+        all(map(_finite, warm + train)) and _finite(val),
     )
 
 

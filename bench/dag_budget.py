@@ -5,8 +5,9 @@
         [--write config/budget_cpu.yaml]
 
 For each training rule's jobs (`symrep.budget.rows`: latent_train per run and variant, ddmnist_train per
-variant × group × model, medmnist3d_train per variant × dataset × model, smoke_train per model,
-ensembles_train per sub-experiment, group and architecture) it times a warm-up and `--steps` steps of the
+variant × group × model, medmnist3d_train per variant × dataset × model, smoke_train per variant × model,
+ensembles_train per sub-experiment, variant, group and architecture, inpainting_train per dataset × grouping;
+a new rule is one entry in symrep.budget.ROWS and one in bench/_steps.py's BUILDERS) it times a warm-up and `--steps` steps of the
 experiment's own training task at the paper's shapes, and one validation (bench/_steps.py), then multiplies by
 the configuration's step counts: jobs × epochs × (steps per epoch × s/step + validation samples × s/sample).
 Epochs are the caps (max_epochs; the ensembles' fixed epochs), except SMOKE's: min_epochs + plateau_window,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,7 +29,6 @@ SPLIT_SIZES = {
     "organmnist3d": {"train": 971, "val": 161, "test": 610},
 }
 DDMNIST_CLASSES = 100  # two-digit numbers 00..99
-EXPERIMENTS = ("latent", "ddmnist", "medmnist3d", "smoke", "ensembles")
 
 
 @dataclass(frozen=True)
@@ -142,42 +141,54 @@ def _medmnist3d(plan) -> list[Row]:
 
 
 def _smoke(plan) -> list[Row]:
-    """Epochs: the earliest plateau stop plus one window (min_epochs + plateau_window), not the cap of
-    max_epochs, which a plateau stop reaches only if validation keeps improving for the whole run."""
+    """One row per (variant, model): the CNN and the MLP train alike under both protocols (`common`), the
+    augmented models per protocol. Epochs: the earliest plateau stop plus one window (min_epochs +
+    plateau_window), not the cap of max_epochs, which a plateau stop reaches only if validation keeps
+    improving for the whole run."""
     sec, rows = plan.section, []
-    sims, win, tr = len(sec["tasks"]["train"]), sec["windows"], sec["training"]
-    epochs = min(tr["max_epochs"], tr["min_epochs"] + tr["plateau_window"])
+    sims = len(sec["tasks"]["train"])
     for model in sec["models"]:
-        s = plan.train_settings(SimpleNamespace(model=model))
-        rows.append(
-            Row(
-                "smoke",
-                "smoke_train",
-                model,
-                f"smoke_train/{model}",
-                len(plan.seeds),
-                len(plan.seeds),
-                epochs,
-                tr["max_epochs"],
-                _steps(sims * len(range(*win["train"])), tr["batch_size"]),
-                sims * len(range(*win["valid"])),
-                s,
-                {"resolution": sec["generator"]["resolution"]},
+        for variant in _variants(plan, {"model": model}):
+            s = plan.train_settings(SimpleNamespace(variant=variant, model=model))
+            win, tr = s["windows"], s["training"]
+            name = f"{variant}/{model}"
+            rows.append(
+                Row(
+                    "smoke",
+                    "smoke_train",
+                    name,
+                    f"smoke_train/{name}",
+                    len(plan.seeds),
+                    len(plan.seeds),
+                    min(tr["max_epochs"], tr["min_epochs"] + tr["plateau_window"]),
+                    tr["max_epochs"],
+                    _steps(sims * len(range(*win["train"])), tr["batch_size"]),
+                    sims * len(range(*win["valid"])),
+                    s,
+                    {"resolution": sec["generator"]["resolution"]},
+                )
             )
-        )
     return rows
 
 
 def _ensembles(plan) -> list[Row]:
-    """One row per run (group, architecture): its member blocks are its jobs; the timed shape is a full
-    block of members_per_job members, and a run costs members / members_per_job of those."""
+    """One row per training run (variant, group, architecture) of the protocols run (a run the protocols
+    share, or two architectures that train the same network, once): its member blocks are its jobs; the
+    timed shape is a full block of members_per_job members, and a run costs members / members_per_job of
+    those."""
     sec, rows = plan.section, []
     sizes = SPLIT_SIZES[sec["dataset"]]
     train = min(sec["train_samples"] or sizes["train"], sizes["train"])
     val = min(sec["eval_samples"] or sizes["test"], sizes["test"])
-    for group, architecture in plan.runs():
-        s = plan.train_settings(SimpleNamespace(group=group, architecture=architecture, block="0"))
-        name = f"{plan.sub}/{group}/{architecture}"
+    runs = dict.fromkeys(
+        (*plan.training_run(protocol, group, architecture), group)
+        for protocol in plan.protocols()
+        for group, architecture in plan.runs()
+    )
+    for variant, architecture, group in runs:
+        wildcards = SimpleNamespace(variant=variant, group=group, architecture=architecture, block="0")
+        s = plan.train_settings(wildcards)
+        name = f"{plan.sub}/{variant}/{group}/{architecture}"
         rows.append(
             Row(
                 "ensembles",
@@ -197,31 +208,90 @@ def _ensembles(plan) -> list[Row]:
     return rows
 
 
-_ROWS = {
+def _inpainting(plan) -> list[Row]:
+    """One row per (dataset, grouping), timed once per grouping (the datasets differ only in the mask and
+    the normalisation): full-batch training, one step per epoch on the fit split, every epoch validated
+    (no early stop: the best validation epoch is selected)."""
+    sec, rows = plan.section, []
+    val = round(sec["train_images"] * sec["val_fraction"])
+    for dataset in sec["datasets"]:
+        for grouping in sec["groupings"]:
+            s = plan.train_settings(SimpleNamespace(dataset=dataset, grouping=grouping))
+            rows.append(
+                Row(
+                    "inpainting",
+                    "inpainting_train",
+                    f"{dataset}/{grouping}",
+                    f"inpainting_train/{grouping}",
+                    len(plan.seeds),
+                    len(plan.seeds),
+                    s["epochs"],
+                    s["epochs"],
+                    1,
+                    val,
+                    s,
+                    {"fit": sec["train_images"] - val, "mask_size": sec["per_dataset"][dataset]["mask_size"]},
+                )
+            )
+    return rows
+
+
+#: plan name -> the rows of its training rule, in the workflow's order of experiments. A new experiment's
+#: training rule (`<name>_train`) is one entry here and one builder in bench/_steps.py (BUILDERS): the
+#: function gives its jobs, epochs, steps per epoch and validation samples from the plan (torch-free), the
+#: builder its task at those shapes. tests/test_budget.py names any training rule of the workflow that lacks
+#: either; until then the rule is left out of the budget (and the announcement says so).
+ROWS: dict[str, Callable] = {
     "latent": _latent,
     "ddmnist": _ddmnist,
     "medmnist3d": _medmnist3d,
     "smoke": _smoke,
     "ensembles.nordenfors_flinth": _ensembles,
     "ensembles.gerken_kessel": _ensembles,
+    "inpainting": _inpainting,
 }
+#: the experiments, in the order of ROWS (a sub-experiment counts under its experiment)
+EXPERIMENTS = tuple(dict.fromkeys(name.split(".")[0] for name in ROWS))
 
 
 def rows(plans: Iterable) -> list[Row]:
-    """Every training rule's rows of the enabled plans, in the workflow's order of experiments."""
-    return [row for plan in plans if plan.enabled for row in _ROWS[plan.name](plan)]
+    """Every training rule's rows of the enabled plans that have an entry in ROWS, in the plans' order."""
+    return [row for plan in plans if plan.enabled and plan.name in ROWS for row in ROWS[plan.name](plan)]
+
+
+def unbudgeted(plans: Iterable) -> list[str]:
+    """The enabled plans without an entry in ROWS (their training is in no estimate)."""
+    return [plan.name for plan in plans if plan.enabled and plan.name not in ROWS]
+
+
+def plan_classes() -> list[type]:
+    """Every experiment's plan class (`symrep.experiments.<name>.plan`, classes with their own `name`), those
+    of ROWS first in its order: the plans the workflow registers."""
+    import pkgutil
+
+    import symrep.experiments
+    from symrep.experiments.plan import ExperimentPlan
+
+    found = {}
+    for info in pkgutil.iter_modules(symrep.experiments.__path__):
+        if not info.ispkg:
+            continue
+        try:
+            module = importlib.import_module(f"symrep.experiments.{info.name}.plan")
+        except ModuleNotFoundError:
+            continue
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, ExperimentPlan) and "name" in vars(obj):
+                found[obj.name] = obj
+    order = list(ROWS)
+    return sorted(
+        found.values(), key=lambda cls: (order.index(cls.name) if cls.name in order else len(order), cls.name)
+    )
 
 
 def all_plans(config: dict) -> list:
     """Every experiment's plan built from a (layered, validated) configuration, as the workflow registers them."""
-    from symrep.experiments.ddmnist.plan import DDMNISTPlan
-    from symrep.experiments.ensembles.plan import SUB_EXPERIMENTS
-    from symrep.experiments.latent.plan import LatentPlan
-    from symrep.experiments.medmnist3d.plan import MedMNIST3DPlan
-    from symrep.experiments.smoke.plan import SmokePlan
-
-    classes = [LatentPlan, DDMNISTPlan, MedMNIST3DPlan, SmokePlan, *SUB_EXPERIMENTS]
-    return [cls(config) for cls in classes]
+    return [cls(config) for cls in plan_classes()]
 
 
 # --- the CPU budget table and the announcement -------------------------------------------------------
@@ -272,6 +342,7 @@ def announcement(config: dict, plans: Iterable, table_path: str | Path) -> str |
     if config["device"] == "auto" and gpu_visible():
         return None
     why = "no GPU found" if config["device"] == "auto" else "device: cpu"
+    plans = list(plans)
     advice = "on one CPU machine run `--configfile config/quick.yaml` (under an hour on 2 cores)"
     try:
         table = read_table(table_path)
@@ -280,6 +351,8 @@ def announcement(config: dict, plans: Iterable, table_path: str | Path) -> str |
     except (OSError, KeyError, TypeError, yaml.YAMLError):
         return f"symrep: paper scale on the CPU ({why}): no estimate ({Path(table_path).name} unreadable); {advice}"
     gap = f"; {len(missing)} rules not in the table" if missing else ""
+    if left_out := unbudgeted(plans):
+        gap += f"; not counted: {', '.join(left_out)}"
     return (
         f"symrep: paper scale on the CPU ({why}): about {hours:,.0f} CPU-hours of training "
         f"({Path(table_path).name}: one thread per job on {cpu}{gap}); {advice}"
