@@ -7,8 +7,11 @@ cost), run a warm-up epoch of a few steps, then a timed epoch of `steps` steps w
 `train_epoch`, then its own `validate` on a few validation batches. Returns seconds per training step,
 seconds per validation sample and whether every loss was finite.
 
-Paths: "new" is the code as it stands; "today" patches in the per-element group actions that lever A replaced
-(tests/oracles.py keeps them verbatim), at the same call sites the pipeline-level tests patch.
+Paths: "new" is the code as it stands (with cudnn.benchmark, as a run that is not deterministic sets it);
+"today" undoes the levers in the code (`levers`): A, the per-element group actions, and B, the per-step
+training loops of DDMNIST, MedMNIST3D and SMOKE (tests/oracles.py keeps both verbatim, patched in at the
+call sites the tests patch), and F's cudnn.benchmark (off). On a CPU a row that calls none of the patched
+code runs the same code on both paths and is timed once.
 
 Ensembles: a job trains `members_per_job` members; `max_members` times fewer (a CPU cannot hold the G&K
 step's activations for 25 members at once) and scales the times linearly (members run one vmap block after
@@ -24,6 +27,7 @@ raises when tensors of two devices meet (a tensor left on the CPU): the device c
 from __future__ import annotations
 
 import contextlib
+import importlib
 import math
 import sys
 import time
@@ -35,6 +39,7 @@ from unittest import mock
 
 import numpy as np
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from symrep.budget import Row
 
@@ -304,50 +309,73 @@ BUILDERS: dict[str, Callable[[Row, torch.device, int | None], Built]] = {
 }
 
 
-# --- the two paths --------------------------------------------------------------------------------------
+# --- the two paths ---------------------------------------------------------------------------------------
+
+#: the levers in the code that "today" undoes: A, B and F's cudnn.benchmark (docs/performance.md, Levers)
+LEVERS_IN_CODE = ("A", "B", "F")
 
 
-def _old_actions() -> dict[str, Callable]:
-    """'module:attribute' -> the per-element action lever A replaced, at every call site of the training code."""
+def _undone(levers: tuple[str, ...]) -> dict[str, Callable]:
+    """'module:attribute[.attribute]' -> the code before each of `levers`, at every call site of the training
+    code: A, the per-element group actions; B, the per-step training loops (tests/oracles.py keeps both
+    verbatim)."""
     if str(TESTS) not in sys.path:
         sys.path.insert(0, str(TESTS))
-    from oracles import old_act_2d, old_cube_rotate, old_rot90, old_rotate_feature_maps, old_smoke_act
+    import oracles as o
 
-    return {
-        "symrep.experiments.latent.data:rot90": old_rot90,
-        "symrep.experiments.ddmnist.pairs:act_2d": old_act_2d,
-        "symrep.experiments.ddmnist.pairs:rot90": old_rot90,
-        "symrep.experiments.medmnist3d.data:cube_rotate": old_cube_rotate,
-        "symrep.experiments.smoke.task:act": old_smoke_act,
-        "symrep.experiments.smoke.action:rotate_feature_maps": old_rotate_feature_maps,
-        "symrep.experiments.ensembles.data:act_2d": old_act_2d,
+    before = {
+        "A": {
+            "symrep.experiments.latent.data:rot90": o.old_rot90,
+            "symrep.experiments.ddmnist.pairs:act_2d": o.old_act_2d,
+            "symrep.experiments.ddmnist.pairs:rot90": o.old_rot90,
+            "symrep.experiments.medmnist3d.data:cube_rotate": o.old_cube_rotate,
+            "symrep.experiments.smoke.task:act": o.old_smoke_act,
+            "symrep.experiments.smoke.action:rotate_feature_maps": o.old_rotate_feature_maps,
+            "symrep.experiments.ensembles.data:act_2d": o.old_act_2d,
+        },
+        "B": {
+            "symrep.experiments.paired_classification:PairedClassificationTask.train_epoch": o.old_paired_train_epoch,
+            "symrep.experiments.smoke.task:SmokeTask.train_epoch": o.old_smoke_train_epoch,
+            "symrep.experiments.smoke.task:rollout_rmse": o.old_rollout_rmse,
+        },
     }
+    return {target: fn for lever in levers for target, fn in before.get(lever, {}).items()}
 
 
 @contextlib.contextmanager
-def actions(path: str, calls: list | None = None):
-    """Inside: the group actions of `path` ("new": as they stand; "today": the old per-element ones). Each
-    call of a patched action is appended to `calls`."""
+def levers(path: str, calls: list | None = None, undo: tuple[str, ...] = LEVERS_IN_CODE):
+    """Inside: the training code of `path`: "new", as it stands (cudnn.benchmark on, as a run that is not
+    deterministic sets it); "today", with the levers `undo` undone (A: the per-element group actions; B: the
+    per-step training loops; F: cudnn.benchmark off). Each call of a patched function is appended to
+    `calls`."""
     if path not in PATHS:
         raise ValueError(f"path must be one of {PATHS}, not {path!r}")
-    if path == "new":
-        yield
-        return
+    benchmark = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = path == "new" or "F" not in undo
+    try:
+        if path == "new":
+            yield
+            return
 
-    def counted(name, fn):
-        def wrapper(*args, **kwargs):
-            if calls is not None:
-                calls.append(name)
-            return fn(*args, **kwargs)
+        def counted(name, fn):
+            def wrapper(*args, **kwargs):
+                if calls is not None:
+                    calls.append(name)
+                return fn(*args, **kwargs)
 
-        return wrapper
+            return wrapper
 
-    with contextlib.ExitStack() as stack:
-        for target, fn in _old_actions().items():
-            module, attribute = target.split(":")
-            __import__(module)
-            stack.enter_context(mock.patch.object(sys.modules[module], attribute, counted(target, fn)))
-        yield
+        with contextlib.ExitStack() as stack:
+            for target, fn in _undone(undo).items():
+                module, attributes = target.split(":")
+                owner = importlib.import_module(module)
+                *path_to, name = attributes.split(".")
+                for attribute in path_to:
+                    owner = getattr(owner, attribute)
+                stack.enter_context(mock.patch.object(owner, name, counted(target, fn)))
+            yield
+    finally:
+        torch.backends.cudnn.benchmark = benchmark
 
 
 # --- timing ---------------------------------------------------------------------------------------------
@@ -371,19 +399,21 @@ def time_row(
     path: str = "new",
     members: int | None = None,
     same_as: Timing | None = None,
+    undo: tuple[str, ...] = LEVERS_IN_CODE,
 ) -> Timing:
     """Seconds per training step and per validation sample of `row`'s job on `device` (see the module
-    docstring). `same_as`: the new path's timing, reused for "today" when the warm-up epoch called no
-    patched action (then both paths run the same code)."""
+    docstring; "today" undoes the levers `undo`). `same_as`: the new path's timing, reused for "today" on a
+    CPU when the warm-up epoch called no patched function (then both paths run the same code; on a GPU
+    cudnn.benchmark still differs)."""
     calls: list[str] = []
-    with actions(path, calls):
+    with levers(path, calls, undo):
         built = BUILDERS[row.experiment](row, device, members)
         task, rng = built.task, _generator(4)
         task.model.train()
         built.attach(built.train_data(warmup * built.batch))
         calls.clear()
         warm = [task.train_epoch(0, rng) for _ in range(max(warmup, 1) if built.full_batch else 1)]
-        if path == "today" and not calls and same_as is not None:
+        if path == "today" and not calls and same_as is not None and device.type != "cuda":
             return Timing(
                 row.timing, path, same_as.step_s, same_as.val_sample_s, 0, same_as.finite, "same code as new"
             )
@@ -416,9 +446,10 @@ def time_row(
 
 
 @contextlib.contextmanager
-def _meta_reads():
+def _meta_reads(reads: list | None = None):
     """Reading the values of a meta tensor (item, float, int, tolist, cpu) yields NaN / zeros instead of
-    raising, so the tasks' own epoch bookkeeping runs on meta; nothing else changes."""
+    raising, so the tasks' own epoch bookkeeping runs on meta; nothing else changes. Each read is appended
+    to `reads`."""
     originals = {
         name: getattr(torch.Tensor, name) for name in ("item", "__float__", "__int__", "tolist", "cpu")
     }
@@ -426,6 +457,8 @@ def _meta_reads():
     def reader(name, fake):
         def read(self, *args, **kwargs):
             if self.device.type == "meta":
+                if reads is not None:
+                    reads.append(name)
                 return fake(self)
             return originals[name](self, *args, **kwargs)
 
@@ -457,7 +490,7 @@ def guard_row(row: Row, path: str = "new", members: int | None = 2) -> str:
 
     meta = torch.device("meta")
     try:
-        with actions(path), _meta_reads():
+        with levers(path), _meta_reads():
             built = BUILDERS[row.experiment](row, meta, members)  # moving to the device: not guarded
             built.attach(built.train_data(built.batch))
             with one_device():
@@ -471,3 +504,75 @@ def guard_row(row: Row, path: str = "new", members: int | None = 2) -> str:
     except (NotImplementedError, RuntimeError, TypeError, ValueError) as error:
         return f"not checked: {type(error).__name__}: {str(error).splitlines()[0][:120]}"
     return "ok"
+
+
+# --- host syncs -----------------------------------------------------------------------------------------
+
+
+class _Copies(TorchDispatchMode):
+    """Counts copies of CPU tensors onto another device: on a GPU each copy from pageable memory waits for
+    the GPU to finish its queued work (a host sync)."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = func.overloadpacket.__name__
+        src, dst = (args[0], kwargs.get("device")) if name == "_to_copy" else (None, None)
+        if name == "copy_":
+            src, dst = args[1], args[0].device
+        if torch.is_tensor(src) and src.device.type == "cpu" and dst is not None:
+            self.count += torch.device(dst).type != "cpu"
+        return func(*args, **kwargs)
+
+
+def host_syncs(
+    row: Row,
+    path: str = "new",
+    *,
+    undo: tuple[str, ...] = ("B",),
+    steps: tuple[int, int] = (2, 4),
+    members: int | None = 2,
+):
+    """Host syncs of `row`'s training on `path` ("today": with levers `undo` undone; lever A's per-element
+    actions cannot run on meta, their syncs are counted by tests/test_actions.py), counted on `meta` (copies
+    from the CPU onto the device, and reads of device values: item, float, tolist, cpu), over an epoch of
+    steps[0] and one of steps[1] steps (full-batch rows: that many epochs). Returns (copies, reads) per step
+    and (copies, reads) per epoch besides."""
+    meta, counts, reads = torch.device("meta"), [], []
+    with levers(path, undo=undo), _meta_reads(reads):
+        built = BUILDERS[row.experiment](row, meta, members)
+        built.task.model.train()
+        built.attach(built.train_data(built.batch))
+        built.task.train_epoch(0, _generator(4))  # fills the device tables cached on first use
+        for n in steps:
+            data = built.train_data(n * built.batch)
+            built.attach(data)
+            reads.clear()
+            with _Copies() as copies:
+                for epoch in range(n if built.full_batch else 1):
+                    built.task.train_epoch(1 + epoch, _generator(4))
+            taken = n if built.full_batch else math.ceil(built.train_len(data) / built.batch)
+            counts.append((taken, copies.count, len(reads)))
+    (s0, c0, r0), (s1, c1, r1) = counts
+    per_step = ((c1 - c0) / (s1 - s0), (r1 - r0) / (s1 - s0))
+    per_epoch = (c0 - per_step[0] * s0, r0 - per_step[1] * s0)
+    return per_step, per_epoch
+
+
+def trained_state(
+    row: Row, device: torch.device, *, steps: int, path: str, undo: tuple[str, ...], members: int | None = 2
+) -> dict[str, torch.Tensor]:
+    """The model's state after `steps` training steps of `row` on `path` from a fixed initialisation and seed
+    (the bit-identity check of bench/levers.py)."""
+    with levers(path, undo=undo):
+        torch.manual_seed(0)
+        built = BUILDERS[row.experiment](row, device, members)
+        built.task.model.train()
+        built.attach(built.train_data(steps * built.batch))
+        for epoch in range(steps if built.full_batch else 1):
+            built.task.train_epoch(epoch, _generator(4))
+        synchronize(device)
+        return {k: v.detach().clone() for k, v in built.task.model.state_dict().items()}

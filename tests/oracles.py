@@ -92,6 +92,70 @@ def old_smoke_act(k, frames: torch.Tensor, action: str) -> torch.Tensor:
     return by_element(_onto_faces, k, old_rotate_vector_field(k, frames, y_up=True, components="xy"))
 
 
+# ---------------------------------------------------------------- the per-step training loops before lever B
+# (verbatim, commit 6e0d678): each step draws its random numbers on the CPU and copies them to the device
+# (a copy from pageable memory waits for the GPU), SMOKE's validation reads each batch's MSE. The loops of
+# PairedClassificationTask and SmokeTask must equal these bit for bit (tests/test_sync_free.py).
+
+
+def old_paired_train_epoch(self, epoch: int, rng: torch.Generator) -> dict[str, float]:
+    """PairedClassificationTask.train_epoch: `self.train.batch` draws and copies per step (the sources'
+    `batch`, unchanged but for their cached device tables)."""
+    device = self.train.labels.device
+    order = torch.randperm(len(self.train), generator=rng).to(device)
+    sums: dict[str, torch.Tensor] = {}
+    for idx in order.split(self.batch_size):
+        x1, y1, x2, g = self.train.batch(idx, rng, self.weights.needs_pairs)
+        with self._autocast():
+            loss, parts = self.loss(x1, y1, x2, g)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        for key, value in parts.items():
+            sums[key] = sums.get(key, 0) + (value if key == "correct" else value * len(idx))
+    n = len(self.train)
+    metrics = {f"train_{k}": float(v) / n for k, v in sums.items() if k != "correct"}
+    metrics["train_acc"] = float(sums["correct"]) / n
+    return metrics
+
+
+def old_smoke_train_epoch(self, epoch: int, rng: torch.Generator) -> dict[str, float]:
+    """SmokeTask.train_epoch: the order on the CPU, each step's indices and turns copied to the device."""
+    order = torch.randperm(len(self.train), generator=rng)
+    turns = torch.randint(0, 4, (len(self.train),), generator=rng)
+    pred_sum = torch.zeros((), device=self.device, dtype=torch.float64)
+    equi_sum = torch.zeros_like(pred_sum)
+    batches = order.split(self.batch_size)
+    for index in batches:
+        x, y = self.train.batch(index, self.train_steps)
+        with self.autocast():
+            pred, equi = self.losses(x, y, turns[index].to(self.device))
+        self.optimizer.zero_grad(set_to_none=True)
+        (pred + self.lam * equi).backward()
+        self.optimizer.step()
+        pred_sum += pred.detach() / self.train_steps
+        equi_sum += equi.detach()
+    lr = self.scheduler.get_last_lr()[0]
+    self.scheduler.step()
+    return {
+        "train_rmse": float((pred_sum / len(batches)).sqrt()),
+        "equivariance_loss": float(equi_sum / len(batches)),
+        "lr": lr,
+    }
+
+
+@torch.no_grad()
+def old_rollout_rmse(model, windows, steps: int, batch_size: int) -> float:
+    """symrep.experiments.smoke.task.rollout_rmse: each batch's MSE read with `.item()`."""
+    from symrep.experiments.smoke.task import rollout
+
+    mses = []
+    for index in torch.arange(len(windows)).split(batch_size):
+        x, y = windows.batch(index, steps)
+        mses.append(F.mse_loss(rollout(model, x.float(), steps).float(), y).item())
+    return float(torch.tensor(mses, dtype=torch.float64).mean().sqrt())
+
+
 # ---------------------------------------------------------------- other references
 
 

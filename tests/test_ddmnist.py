@@ -261,9 +261,9 @@ class CountingSource(DDMNISTPairs):
         super().__init__(*args)
         self.asked_for_pairs = []
 
-    def batch(self, idx, rng, with_x2):
+    def pairs(self, idx, draws, with_x2):
         self.asked_for_pairs.append(with_x2)
-        return super().batch(idx, rng, with_x2)
+        return super().pairs(idx, draws, with_x2)
 
 
 def make_task(weights, seed=0):

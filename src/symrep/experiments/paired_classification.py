@@ -26,7 +26,10 @@ EVAL_CHUNK = 256  # samples per forward pass when evaluating (eval mode: no effe
 
 class PairSource(Protocol):
     """A split held on the device: `labels` (N,), clean inputs, and randomly transformed pairs
-    (x1, y1, x2, g): y1 is the label of x1 (its sample's label, unless the transformation changes it)."""
+    (x1, y1, x2, g): y1 is the label of x1 (its sample's label, unless the transformation changes it).
+
+    The random numbers of a batch of n pairs are drawn on the CPU by `draw` (a tuple of tensors of n rows);
+    `pairs` builds the batch from them on the device; `batch` is both, for one batch."""
 
     labels: torch.Tensor
 
@@ -34,9 +37,28 @@ class PairSource(Protocol):
 
     def clean(self, idx: torch.Tensor) -> torch.Tensor: ...
 
+    def draw(self, n: int, rng: torch.Generator, with_x2: bool) -> tuple[torch.Tensor, ...]: ...
+
+    def pairs(
+        self, idx: torch.Tensor, draws: tuple[torch.Tensor, ...], with_x2: bool
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]: ...
+
     def batch(
         self, idx: torch.Tensor, rng: torch.Generator, with_x2: bool
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]: ...
+
+
+def epoch_draws(
+    source: PairSource, sizes: list[int], rng: torch.Generator, with_x2: bool, device: torch.device
+) -> list[tuple[torch.Tensor, ...]]:
+    """The random numbers of an epoch's batches of `sizes`, drawn on the CPU from `rng` in the order the
+    batches would draw them one by one, moved to `device` in one copy per kind of draw (not one per step: a
+    copy from pageable memory waits for the GPU), and split per batch."""
+    per_batch = [source.draw(n, rng, with_x2) for n in sizes]
+    kinds = [torch.cat(kind).to(device) for kind in zip(*per_batch)]
+    if not kinds:
+        return [()] * len(sizes)
+    return list(zip(*(kind.split(sizes) for kind in kinds)))
 
 
 @dataclass
@@ -138,11 +160,16 @@ class PairedClassificationTask:
         return torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.mixed_precision)
 
     def train_epoch(self, epoch: int, rng: torch.Generator) -> dict[str, float]:
-        device = self.train.labels.device
-        order = torch.randperm(len(self.train), generator=rng).to(device)
+        """One epoch. The order and every batch's random draws come from `rng` on the CPU, in the order of
+        drawing them batch by batch, and reach the device once per epoch; loss parts are summed on the
+        device and read once: no host sync per step."""
+        device, pairs = self.train.labels.device, self.weights.needs_pairs
+        order = torch.randperm(len(self.train), generator=rng)
+        sizes = [len(idx) for idx in order.split(self.batch_size)]
+        draws = epoch_draws(self.train, sizes, rng, pairs, device)
         sums: dict[str, torch.Tensor] = {}
-        for idx in order.split(self.batch_size):
-            x1, y1, x2, g = self.train.batch(idx, rng, self.weights.needs_pairs)
+        for idx, drawn in zip(order.to(device).split(self.batch_size), draws):
+            x1, y1, x2, g = self.train.pairs(idx, drawn, pairs)
             with self._autocast():
                 loss, parts = self.loss(x1, y1, x2, g)
             self.optimizer.zero_grad(set_to_none=True)

@@ -15,6 +15,8 @@ batched on the tensors' device; the product-group element of a pair is g = g_lef
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 from symrep.actions.planar import act_2d, hflip, rot90, rotate
@@ -58,15 +60,28 @@ def rotate_then_rot90(theta_degrees, k, x: torch.Tensor) -> torch.Tensor:
     return rot90(k, rotate(theta_degrees, x))
 
 
+@functools.lru_cache(maxsize=32)
+def _table(group: str, name: str, device: torch.device) -> torch.Tensor:
+    """A group's element table on `device`, built once (each copy to a GPU would wait for it):
+    `reflect`, `quarter_turns` (rotation_k in quarter turns) or the product's `factors`."""
+    g = get_group(group)
+    values = {
+        "reflect": lambda: g.reflect,
+        "quarter_turns": lambda: g.rotation_k * 4 // g.n_rot,
+        "factors": lambda: g.factors,
+    }[name]()
+    return torch.as_tensor(values, device=device)
+
+
 def act_digits(
     factor: FiniteGroup, g: torch.Tensor, x: torch.Tensor, theta: torch.Tensor, noise: str
 ) -> torch.Tensor:
     """Element g[i] of C<n>/D<n> (n ≤ 4) on image x[i] (N, 1, 28, 28) with interpolation noise of angle θ[i]."""
     if noise == "none":
         return act_2d(factor, g, x)
-    reflect = torch.as_tensor(factor.reflect, device=x.device)[g]
+    reflect = _table(factor.name, "reflect", x.device)[g]
     x = torch.where(reflect[:, None, None, None], hflip(x), x)
-    quarter_turns = torch.as_tensor(factor.rotation_k * 4 // factor.n_rot, device=x.device)[g]
+    quarter_turns = _table(factor.name, "quarter_turns", x.device)[g]
     if noise == "rotate_and_back":
         return rotate_and_back(theta, quarter_turns, x)
     if noise == "rotate_then_rot90":
@@ -82,15 +97,20 @@ class PairAugmentation:
             raise ValueError(f"noise must be one of {NOISES}, not {noise!r}")
         self.factor, self.product, self.noise = get_group(group), get_group(f"{group}x{group}"), noise
 
-    def sample(self, n: int, rng: torch.Generator, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    def draw(self, n: int, rng: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Uniform product-group elements (n,) and noise angles (n, 2) in degrees, drawn on the CPU from `rng`."""
         g = torch.randint(self.product.order, (n,), generator=rng)
         theta = torch.rand(n, 2, generator=rng) * 360 - 180
+        return g, theta
+
+    def sample(self, n: int, rng: torch.Generator, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """`draw`, on `device`."""
+        g, theta = self.draw(n, rng)
         return g.to(device), theta.to(device)
 
     def apply(self, g: torch.Tensor, digits: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
         """Product element g[i] = (a, b) on pair i: a on the left digit, b on the right one."""
-        pair = torch.as_tensor(self.product.factors, device=digits.device)[g]
+        pair = _table(self.product.name, "factors", digits.device)[g]
         flat = digits.reshape(-1, 1, 28, 28)
         out = act_digits(self.factor, pair.reshape(-1), flat, theta.reshape(-1), self.noise)
         return out.reshape(digits.shape)
@@ -113,15 +133,26 @@ class DDMNISTPairs:
     def clean(self, idx: torch.Tensor) -> torch.Tensor:
         return compose(self._float(idx))
 
+    def draw(self, n: int, rng: torch.Generator, with_x2: bool) -> tuple[torch.Tensor, ...]:
+        """The random numbers of n pairs, on the CPU: x1's elements and angles, then (with_x2) g and its angles."""
+        first = self.augmentation.draw(n, rng)
+        return (*first, *self.augmentation.draw(n, rng)) if with_x2 else first
+
+    def pairs(
+        self, idx: torch.Tensor, draws: tuple[torch.Tensor, ...], with_x2: bool
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """x1 (each digit transformed by a random element, with noise), its labels and, if asked, x2 = g·x1
+        and g, from `draws` (`draw`'s numbers on the device)."""
+        aug = self.augmentation
+        digits1 = aug.apply(draws[0], self._float(idx), draws[1])
+        if not with_x2:
+            return compose(digits1), self.labels[idx], None, None
+        g, theta = draws[2:4]
+        return compose(digits1), self.labels[idx], compose(aug.apply(g, digits1, theta)), g
+
     def batch(
         self, idx: torch.Tensor, rng: torch.Generator, with_x2: bool
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
-        """x1 (each digit transformed by a random element, with noise), its labels and, if asked, x2 = g·x1
-        and g."""
-        aug, device = self.augmentation, self.digits.device
-        g0, theta0 = aug.sample(len(idx), rng, device)
-        digits1 = aug.apply(g0, self._float(idx), theta0)
-        if not with_x2:
-            return compose(digits1), self.labels[idx], None, None
-        g, theta = aug.sample(len(idx), rng, device)
-        return compose(digits1), self.labels[idx], compose(aug.apply(g, digits1, theta)), g
+        """One batch of `pairs`, its numbers drawn now from `rng`."""
+        draws = tuple(d.to(self.digits.device) for d in self.draw(len(idx), rng, with_x2))
+        return self.pairs(idx, draws, with_x2)

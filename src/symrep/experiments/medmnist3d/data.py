@@ -63,18 +63,30 @@ class VolumePairs:
         y = self.labels[idx]
         return y if self.label_table is None else self.label_table[g, y]
 
-    def batch(self, idx: torch.Tensor, rng: torch.Generator, with_x2: bool):
-        device = self.labels.device
-        x = self.clean(idx)
+    def draw(self, n: int, rng: torch.Generator, with_x2: bool) -> tuple[torch.Tensor, ...]:
+        """The random rotations of n pairs, on the CPU: x1's (when augmenting), then g (with_x2)."""
+        return tuple(
+            torch.randint(CUBE.order, (n,), generator=rng) for wanted in (self.augment, with_x2) if wanted
+        )
+
+    def pairs(self, idx: torch.Tensor, draws: tuple[torch.Tensor, ...], with_x2: bool):
+        """x1 (rotated when augmenting), its labels and, if asked, x2 = g·x1 and g, from `draws` (`draw`'s
+        numbers on the device)."""
+        x, rotations = self.clean(idx), list(draws)
         if self.augment:
-            g0 = torch.randint(CUBE.order, (len(idx),), generator=rng).to(device)
+            g0 = rotations.pop(0)
             x, y = cube_rotate(g0, x, self.convention), self._labels(idx, g0)
         else:
             y = self.labels[idx]
         if not with_x2:
             return x, y, None, None
-        g = torch.randint(CUBE.order, (len(idx),), generator=rng).to(device)
+        g = rotations.pop(0)
         return x, y, cube_rotate(g, x, self.convention), g
+
+    def batch(self, idx: torch.Tensor, rng: torch.Generator, with_x2: bool):
+        """One batch of `pairs`, its rotations drawn now from `rng`."""
+        draws = tuple(d.to(self.labels.device) for d in self.draw(len(idx), rng, with_x2))
+        return self.pairs(idx, draws, with_x2)
 
 
 def load_split(

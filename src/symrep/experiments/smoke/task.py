@@ -32,10 +32,11 @@ def rollout_rmse(model, windows: Windows, steps: int, batch_size: int) -> float:
     """RMSE as Wang et al.'s eval_epoch computes it: per batch of consecutive windows the MSE averaged over
     steps, then the square root of the unweighted mean over batches (a short last batch counts fully)."""
     mses = []
-    for index in torch.arange(len(windows)).split(batch_size):
+    for index in torch.arange(len(windows), device=windows.sims.device).split(batch_size):
         x, y = windows.batch(index, steps)
-        mses.append(F.mse_loss(rollout(model, x.float(), steps).float(), y).item())
-    return float(torch.tensor(mses, dtype=torch.float64).mean().sqrt())
+        mses.append(F.mse_loss(rollout(model, x.float(), steps).float(), y))
+    # read once; the mean and root in float64 on the CPU, as before
+    return float(torch.stack(mses).cpu().double().mean().sqrt())
 
 
 def equivariance_loss(z_turned: torch.Tensor, z_rot: torch.Tensor, pairs: str) -> torch.Tensor:
@@ -117,15 +118,17 @@ class SmokeTask:
         return self.model.head(z), z
 
     def train_epoch(self, epoch: int, rng: torch.Generator) -> dict[str, float]:
-        order = torch.randperm(len(self.train), generator=rng)
-        turns = torch.randint(0, 4, (len(self.train),), generator=rng)
+        """One epoch. The order and the turns are drawn on the CPU and reach the device once; loss parts are
+        summed there in float64 and read once: no host sync per step."""
+        order = torch.randperm(len(self.train), generator=rng).to(self.device)
+        turns = torch.randint(0, 4, (len(self.train),), generator=rng).to(self.device)
         pred_sum = torch.zeros((), device=self.device, dtype=torch.float64)
         equi_sum = torch.zeros_like(pred_sum)
         batches = order.split(self.batch_size)
         for index in batches:
             x, y = self.train.batch(index, self.train_steps)
             with self.autocast():
-                pred, equi = self.losses(x, y, turns[index].to(self.device))
+                pred, equi = self.losses(x, y, turns[index])
             self.optimizer.zero_grad(set_to_none=True)
             (pred + self.lam * equi).backward()
             self.optimizer.step()
