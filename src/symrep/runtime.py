@@ -24,7 +24,10 @@ def resolve_device(name: str = "auto") -> torch.device:
 def seed_everything(seed: int, deterministic: bool = False) -> torch.Generator:
     """Seed python, numpy and torch (CPU and CUDA); return a CPU generator for data order and augmentation.
 
-    deterministic=True also makes torch refuse non-deterministic kernels (slower on GPU).
+    deterministic=True also makes torch refuse non-deterministic kernels (slower on GPU). Otherwise cuDNN
+    times its convolution algorithms for each new shape and keeps the fastest (`cudnn.benchmark`; the
+    training shapes are fixed but for a short last batch): a GPU run is not bit-reproducible then anyway,
+    and a CPU run is unaffected.
     """
     import numpy as np
     import torch
@@ -32,10 +35,10 @@ def seed_everything(seed: int, deterministic: bool = False) -> torch.Generator:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
+    torch.backends.cudnn.benchmark = not deterministic
     if deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.use_deterministic_algorithms(True)
-        torch.backends.cudnn.benchmark = False
     generator = torch.Generator()
     generator.manual_seed(seed)
     return generator
