@@ -15,9 +15,10 @@ its earliest plateau stop plus one window (its 1,000-epoch cap is printed beside
 start-up, checkpoints, the test evaluation after training, and rules that do not train (data, the ensembles'
 evaluation, tables).
 
-"today": the per-element group actions lever A replaced, patched back in (tests/oracles.py); "new": the code
-as it stands. A row that calls no group action runs the same code on both paths and is timed once. Other
-levers are listed as not implemented. On the CPU the hours are CPU-hours of 1 thread per job (the training
+"today": the levers in the code undone (bench/_steps.py `levers`: A's per-element group actions and B's per-step
+training loops patched back in from tests/oracles.py, cudnn.benchmark off); "new": the code as it stands. On a
+CPU a row that calls none of the patched code runs the same code on both paths and is timed once. Each lever
+alone, old and new side by side: bench/levers.py. On the CPU the hours are CPU-hours of 1 thread per job (the training
 rules' `threads: 1`); on a GPU, GPU-hours of one job at a time.
 
 --check exits 1 on any error, non-finite loss or (with --guard) tensors of two devices meeting in a step run
@@ -40,7 +41,7 @@ import torch
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _steps import Timing, guard_row, time_row
+from _steps import LEVERS_IN_CODE, Timing, guard_row, time_row
 
 from symrep.budget import EXPERIMENTS, Row, all_plans, rows
 from symrep.config import deep_merge, validate_config
@@ -48,15 +49,25 @@ from symrep.plumbing import atomic_path
 from symrep.runtime import resolve_device
 
 REPO = Path(__file__).resolve().parents[1]
-#: the levers of the GPU review (shared/notes/audit/performance.md §4) and whether the code has them
+#: the levers of the GPU review (shared/notes/audit/performance.md §4): what the code has, how each is measured
 LEVERS = (
-    ("A", "batched group actions (one gather, no host syncs)", True),
-    ("B", "no other per-step host syncs", False),
-    ("C", "launch overhead of small steps (CUDA graphs, seeds stacked)", False),
-    ("D", "ensembles: one batched call per step, grouped layout", False),
-    ("E", "several jobs share the GPU (profile, MPS)", False),
-    ("F", "convolution back-end (cudnn.benchmark, channels_last)", False),
-    ("H", "drop per-epoch work that feeds no result", False),
+    ("A", "group actions as one gather over precomputed tables", "in the code", "bench/levers.py --lever A"),
+    ("B", "no host sync per training step", "in the code", "bench/levers.py --lever B"),
+    (
+        "C",
+        "launch overhead of small steps (CUDA graphs, seeds stacked)",
+        "not implemented: needs a GPU to measure",
+        "–",
+    ),
+    ("D", "ensembles: one wide grouped-conv model per job", "not implemented: needs a GPU to measure", "–"),
+    ("E", "k training jobs per GPU (profiles, MPS)", "configuration, not measured: needs a GPU", "–"),
+    (
+        "F",
+        "convolution back-end",
+        "cudnn.benchmark in the code; channels_last not implemented: needs a GPU to measure",
+        "bench/levers.py --lever F",
+    ),
+    ("H", "drop per-epoch work that feeds no result", "not implemented: changes the recorded histories", "–"),
 )
 
 
@@ -209,15 +220,14 @@ def report(all_rows: list[Row], timings: dict, errors: dict, unit: str) -> dict:
         f"**{ratio(total['today'], total['new'])}** |"
     )
     print()
-    print(f"| lever | status | {unit} without | {unit} with | ratio |")
-    print("|---|---|---:|---:|---:|")
-    for letter, name, implemented in LEVERS:
-        if implemented:
-            print(
-                f"| {letter}: {name} | measured: today vs new | {fmt_h(total['today'])} | {fmt_h(total['new'])} | {ratio(total['today'], total['new'])} |"
-            )
-        else:
-            print(f"| {letter}: {name} | not implemented | – | – | – |")
+    print("| lever | status | old and new side by side |")
+    print("|---|---|---|")
+    for letter, name, status, bench in LEVERS:
+        print(f"| {letter}: {name} | {status} | {bench} |")
+    print(
+        f"\ntoday vs new (the levers in the code undone together: {', '.join(LEVERS_IN_CODE)}): "
+        f"{fmt_h(total['today'])} → {fmt_h(total['new'])} {unit}, {ratio(total['today'], total['new'])}"
+    )
     smoke = [r for r in all_rows if r.experiment == "smoke" and r.cap != r.epochs]
     if smoke:
         values = [hours(r, timings, "new") for r in smoke]

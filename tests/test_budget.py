@@ -20,7 +20,7 @@ from symrep.budget import all_plans, announcement, estimate_hours, read_table, r
 from symrep.config import deep_merge
 
 sys.path.insert(0, str(REPO / "bench"))
-from _steps import actions, guard_row
+from _steps import guard_row, levers
 from dag_budget import LEVERS
 
 TABLE = REPO / "config" / "budget_cpu.yaml"
@@ -206,8 +206,13 @@ def test_dag_budget_prints_the_table_on_the_cpu(tmp_path):
             experiment
         )
     assert "| **total** |" in out
-    assert re.search(r"^\| A: .* \| measured: today vs new \| [\d.]+ \| [\d.]+ \| [\d.]+x \|$", out, re.M)
-    assert out.count("| not implemented | – | – | – |") == sum(not done for *_, done in LEVERS)
+    for letter, name, status, bench in LEVERS:
+        assert f"| {letter}: {name} | {status} | {bench} |" in out
+    assert re.search(
+        r"^today vs new \(the levers in the code undone together: A, B, F\): [\d.]+ → [\d.]+ CPU-h, [\d.]+x$",
+        out,
+        re.M,
+    )
     keys = len({row.timing for row in test_rows})
     assert f"device guard (meta): {keys} ok, 0 mixed, 0 not checked" in out and "result: PASS" in out
     table = read_table(written)
@@ -234,16 +239,22 @@ def test_the_guard_finds_a_tensor_left_on_the_cpu(monkeypatch):
     assert guard_row(row).startswith("MIXED DEVICES: matmul mixes tensors on ['cpu', 'meta']")
 
 
-def test_todays_path_patches_the_old_actions_in_and_out():
+def test_todays_path_patches_the_old_code_in_and_out():
     from symrep.experiments.medmnist3d import data
+    from symrep.experiments.paired_classification import PairedClassificationTask
 
-    new, calls = data.cube_rotate, []
-    with actions("today", calls):
-        assert data.cube_rotate is not new
+    new, loop, calls = data.cube_rotate, PairedClassificationTask.train_epoch, []
+    benchmark = torch.backends.cudnn.benchmark
+    with levers("today", calls):
+        assert data.cube_rotate is not new and PairedClassificationTask.train_epoch is not loop
+        assert not torch.backends.cudnn.benchmark
         data.cube_rotate(torch.tensor([0, 5]), torch.zeros(2, 1, 4, 4, 4))
     assert data.cube_rotate is new and calls == ["symrep.experiments.medmnist3d.data:cube_rotate"]
-    with actions("new"):
-        assert data.cube_rotate is new
+    assert PairedClassificationTask.train_epoch is loop and torch.backends.cudnn.benchmark == benchmark
+    with levers("today", undo=("B",)):
+        assert data.cube_rotate is new and PairedClassificationTask.train_epoch is not loop
+    with levers("new"):
+        assert data.cube_rotate is new and torch.backends.cudnn.benchmark
 
 
 # --- tools/gpu_check.sh --------------------------------------------------------------------------------

@@ -4,11 +4,14 @@
 #   1. the whole .test DAG with `device: cuda`, in a scratch working directory (every rule, every experiment);
 #   2. bench/dag_budget.py --device cuda --check: a warm-up, then 200 steps of every paper-scale training rule
 #      at the real shapes (synthetic data of the datasets' shapes), on today's path and the new one, and one
-#      validation each; it prints each rule's step time and the device-hours of the paper-scale DAG.
+#      validation each; it prints each rule's step time and the device-hours of the paper-scale DAG;
+#   3. bench/levers.py --lever B F: levers B (no host sync per step) and F (cudnn.benchmark) alone, old and new
+#      side by side on a few rules (DDMNIST, MedMNIST3D, SMOKE, latent), with a parameter check.
 #
 # Fails (exit 1) on any failed job, error, NaN or infinite loss, or device mismatch (CUDA raises when tensors
-# of two devices meet). Ends with a summary to paste into docs/performance.md. About 6-8 minutes on one
-# H100-class GPU. Needs no root: run from anywhere after ./install.sh, on the machine with the GPU.
+# of two devices meet). Ends with a summary to paste into docs/performance.md. About 7-9 minutes on one
+# H100-class GPU (an estimate: it has never run on a GPU). Needs no root: run from anywhere after
+# ./install.sh, on the machine with the GPU.
 #
 #   tools/gpu_check.sh                                   # the check
 #   tools/gpu_check.sh --device cpu --steps 2 --cores 2  # the same on a CPU, to test the script (slow)
@@ -33,7 +36,7 @@ while (($#)); do
     --cores) cores=$2 && shift 2 ;;
     --keep) keep=1 && shift ;;
     --) shift && budget_args=("$@") && break ;;
-    -h | --help) sed -n '2,20p' "$0" && exit 0 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d' && exit 0 ;;
     *) echo "gpu_check: unknown option $1 (see --help)" >&2 && exit 2 ;;
     esac
 done
@@ -76,7 +79,7 @@ echo "gpu_check: $name, commit $commit, $(date -u +%Y-%m-%dT%H:%MZ), scratch $sc
 start=$SECONDS
 mkdir -p "$scratch/test"
 cp -r "$repo/.test/config" "$scratch/test/config"
-echo "gpu_check: 1/2 the .test DAG with device: $device ($cores cores) ..."
+echo "gpu_check: 1/3 the .test DAG with device: $device ($cores cores) ..."
 if "$py" -m snakemake -s "$repo/Snakefile" --directory "$scratch/test" --cores "$cores" \
     --resources gpu="$cores" --config device="$device" --show-failed-logs >"$scratch/test_dag.log" 2>&1; then
     dag=PASS
@@ -91,7 +94,7 @@ echo "gpu_check: .test DAG $dag ($dag_jobs jobs, $dag_s s; log $scratch/test_dag
 
 # 2. every paper-scale training rule at the real shapes
 start=$SECONDS
-echo "gpu_check: 2/2 bench/dag_budget.py --device $device --steps $steps ..."
+echo "gpu_check: 2/3 bench/dag_budget.py --device $device --steps $steps ..."
 set +e
 "$py" "$repo/bench/dag_budget.py" --device "$device" --steps "$steps" --warmup "$warmup" --check \
     --json "$scratch/budget.json" "${budget_args[@]}" | tee "$scratch/budget.md"
@@ -102,6 +105,19 @@ if ((budget_rc == 0)); then budget=PASS; else
     budget=FAIL
     failed=1
 fi
+
+# 3. levers B and F alone on a few rules
+start=$SECONDS
+echo "gpu_check: 3/3 bench/levers.py --lever B F ..."
+if "$py" "$repo/bench/levers.py" --device "$device" --lever B F --steps 50 --warmup "$warmup" \
+    --only ddmnist_train/released/C4 medmnist3d_train/described smoke_train/described/ours \
+    latent_train/released/mnist_d3 | tee "$scratch/levers.md"; then
+    levers=PASS
+else
+    levers=FAIL
+    failed=1
+fi
+levers_s=$((SECONDS - start))
 
 summary=$("$py" - "$scratch/budget.json" <<'EOF'
 import json, sys
@@ -120,6 +136,6 @@ result=PASS
 ((failed)) && result=FAIL
 echo
 echo "----- paste into docs/performance.md (table of record; the step table above goes below it) -----"
-echo "| $(date -u +%Y-%m-%d) | $name | $commit | $result | $dag ($dag_jobs jobs, $dag_s s) | $budget ($steps steps, $budget_s s) | $summary |"
+echo "| $(date -u +%Y-%m-%d) | $name | $commit | $result | $dag ($dag_jobs jobs, $dag_s s) | $budget ($steps steps, $budget_s s) | $levers ($levers_s s) | $summary |"
 echo "-----"
 exit "$failed"
