@@ -263,7 +263,7 @@ def write_table(path: str, key_rows: dict, timings: dict, meta: dict) -> None:
         "# Seconds per training step and per validation sample of every paper-scale training rule's job on one\n"
         "# CPU thread (the rules' threads: 1), written by `bench/dag_budget.py --device cpu --write` (see\n"
         "# docs/performance.md). workflow/common.smk reads it for the line a paper-scale run on the CPU prints.\n"
-        "# step_s / val_sample_s: the code as it stands; today_*: with the per-element group actions.\n"
+        "# step_s / val_sample_s: the code as it stands; today_*: with the levers in the code undone (A, B, F).\n"
     )
     with atomic_path(path) as tmp:
         tmp.write_text(header + yaml.safe_dump(table, sort_keys=False, width=110))
