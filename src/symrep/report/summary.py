@@ -54,6 +54,8 @@ def write_summary(
         if verdict_files
         else pd.DataFrame()
     )
+    if "protocol" in records:  # a table with one protocol leaves it empty, which CSV reads back as NaN
+        records["protocol"] = records["protocol"].astype(object).fillna("")
     reported = (
         pd.concat([pd.read_csv(f) for f in reported_files], ignore_index=True)
         if reported_files
