@@ -17,6 +17,7 @@ include: "workflow/ddmnist.smk"
 include: "workflow/medmnist3d.smk"
 include: "workflow/smoke.smk"
 include: "workflow/ensembles.smk"
+include: "workflow/pendulum.smk"
 include: "workflow/report.smk"
 
 
