@@ -174,6 +174,13 @@ def test_released_architectures_parameter_counts():
     assert talk["hnn scalars"] == 15 * 100 + 100 + 3 * 10_100 + 101
 
 
+def test_layers_are_initialised_as_objax_linear():
+    torch.manual_seed(0)
+    first = paper_models()["node scalars"].net[0]  # 3000 -> 100
+    assert first.weight.shape == (100, 3000) and torch.equal(first.bias, torch.zeros(100))
+    assert math.isclose(float(first.weight.detach().std()), math.sqrt(2 / 3100), rel_tol=0.02)
+
+
 def test_talk_scalars_are_the_inner_products_of_q1_q2_p1_p2_g():
     x, g = torch.randn(3, 4, 3, dtype=torch.float64), torch.randn(3, dtype=torch.float64)
     s = scalars(x, g, "talk")

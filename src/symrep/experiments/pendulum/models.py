@@ -30,13 +30,22 @@ FEATURE_SETS = ("talk", "released")
 GRAVITY = (0.0, 0.0, -1.0)
 
 
+def linear(n_in: int, n_out: int) -> nn.Linear:
+    """A linear layer initialised as objax's `Linear` (both codes are objax models): Xavier-normal
+    weights, std √(2 / (n_in + n_out)), and zero biases."""
+    layer = nn.Linear(n_in, n_out)
+    nn.init.xavier_normal_(layer.weight)
+    nn.init.zeros_(layer.bias)
+    return layer
+
+
 def mlp(n_in: int, n_out: int, hidden: int, hidden_layers: int, activation: str) -> nn.Sequential:
     """`hidden_layers` layers of width `hidden` with the activation, then a linear output layer."""
     layers, width = [], n_in
     for _ in range(hidden_layers):
-        layers += [nn.Linear(width, hidden), ACTIVATIONS[activation]()]
+        layers += [linear(width, hidden), ACTIVATIONS[activation]()]
         width = hidden
-    return nn.Sequential(*layers, nn.Linear(width, n_out))
+    return nn.Sequential(*layers, linear(width, n_out))
 
 
 def vectors(z: torch.Tensor) -> torch.Tensor:

@@ -53,7 +53,7 @@ class DynamicsTask:
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
             steps += stats["steps"]
         return {"train_mse": total / len(self.train), "lr": lr, "solver_steps": steps}
 
