@@ -17,8 +17,10 @@ include: "workflow/ddmnist.smk"
 include: "workflow/medmnist3d.smk"
 include: "workflow/smoke.smk"
 include: "workflow/ensembles.smk"
+include: "workflow/inpainting.smk"
 include: "workflow/pendulum.smk"
 include: "workflow/report.smk"
+include: "workflow/reproduction.smk"
 
 
 check_datasets(

@@ -69,7 +69,7 @@ def main() -> None:
     )
     print(f"{'group':5} {'model':5} {'train samples/s':>16} {'augment x1 /s':>14} {'augment x1+x2 /s':>17}")
     for group in args.groups:
-        augmentation = PairAugmentation(group, digit_noise(group))
+        augmentation = PairAugmentation(group, digit_noise(group, "rotate_and_back"))
         source = DDMNISTPairs(digits, labels, augmentation, device)
         val = EvalSet.clean(DDMNISTPairs(digits[:256], labels[:256], augmentation, device))
         idx = torch.arange(n, device=device)

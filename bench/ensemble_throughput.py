@@ -17,14 +17,14 @@ import torch
 import torch.nn.functional as F
 
 from symrep.experiments.ensembles.data import Normalizer, augmenter
-from symrep.experiments.ensembles.training import EnsembleTask, TrainingData, epoch_generator, member_seed
+from symrep.experiments.ensembles.task import EnsembleTask, TrainingData, epoch_generator, member_seed
 from symrep.groups import get_group
 from symrep.models.ensemble_cnns import build_member
 from symrep.runtime import resolve_device
 
 SETUPS = {  # spec, group, optimiser, lr, batch (originals), augmentation
     "nordenfors_flinth": (
-        {"model": "support_cnn", "support": "cnn", "channels": 16, "asym_init": "symmetric"},
+        {"model": "support_cnn", "support": "cnn", "channels": 16, "init": "normal"},
         "C16",
         "sgd",
         0.01,
@@ -32,7 +32,7 @@ SETUPS = {  # spec, group, optimiser, lr, batch (originals), augmentation
         "random",
     ),
     "gerken_kessel": (
-        {"model": "plain_cnn", "channels": [32, 64, 64], "hidden": 110},
+        {"model": "plain_cnn", "channels": [32, 64, 64], "hidden": 62},
         "C4",
         "adam",
         1e-3,

@@ -11,8 +11,8 @@ import time
 
 import torch
 
-from symrep.experiments.latent import SPECS, LatentTask
-from symrep.experiments.latent_data import CifarC4Pairs, MNISTD3Pairs, TMNISTPairs
+from symrep.experiments.latent.data import CifarC4Pairs, MNISTD3Pairs, TMNISTPairs
+from symrep.experiments.latent.task import SPECS, LatentTask
 from symrep.groups import get_group
 from symrep.models.latent import LatentActionModel
 
@@ -21,7 +21,9 @@ SETTINGS = {
     "mnist_d3": dict(
         latent_dim=30, lambda_algebra=0.5, lambda_decoder=0.495, lambda_latent=0.005, lambda_commutation=0.05
     ),
-    "cifar10_c4": dict(latent_dim=64, lambda_algebra=1.0, lambda_decoder=0.25, lambda_latent=0.25),
+    "cifar10_c4": dict(
+        latent_dim=64, lambda_algebra=1.0, lambda_decoder=0.25, lambda_latent=0.25, head="linear"
+    ),
 }
 EPOCH_PAIRS = {"tmnist_z2": (8000, 8000), "mnist_d3": (54000, 20000), "cifar10_c4": (45000, 45000)}
 
@@ -47,7 +49,7 @@ def bench(name: str, steps: int, device) -> float:
         settings["latent_dim"],
         len(get_group(spec.group).generators),
         spec.init,
-        **({"head": "linear"} if name == "cifar10_c4" else {}),
+        **{key: settings[key] for key in spec.network_options},
     ).to(device)
     n = batch * (steps + 5)
     sources = {"train": source(name, n, device), "val": source(name, batch, device)}

@@ -1,9 +1,11 @@
 """MedMNIST3D training throughput (volumes/s) of CNN, CNN + augmentation and Ours on the current device.
 
-Times whole training epochs of the pipeline's own task (on-device cube rotations included; bf16 autocast on
-CUDA as the config's `mixed_precision`) on random uint8 volumes, and the augmentation alone.
+Times whole training epochs of the pipeline's own task (on-device cube rotations included; fp32, or bf16
+autocast on CUDA with --mixed-precision, as the config's `mixed_precision`) on random uint8 volumes, and the
+augmentation alone.
 
     python bench/medmnist3d_throughput.py [--device auto] [--threads N] [--channels 6] [--batches 4]
+                                          [--mixed-precision]
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import time
 import numpy as np
 import torch
 
-from symrep.experiments.medmnist3d import AUGMENTED, CUBE, VolumePairs
+from symrep.experiments.medmnist3d.data import CUBE, VolumePairs
+from symrep.experiments.medmnist3d.plan import AUGMENTED
 from symrep.experiments.paired_classification import EvalSet, LossWeights, PairedClassificationTask
 from symrep.models.resnet3d import CubeResNet3D
 from symrep.representations import latent_representation
@@ -42,7 +45,7 @@ def main() -> None:
     parser.add_argument("--channels", type=int, default=6)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--batches", type=int, default=4, help="training batches per timed epoch")
-    parser.add_argument("--no-mixed-precision", dest="mixed_precision", action="store_false")
+    parser.add_argument("--mixed-precision", action="store_true", help="bf16 autocast (CUDA only)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

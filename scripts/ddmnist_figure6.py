@@ -1,13 +1,7 @@
-"""Rule ddmnist_figure6: two-digit examples under each group's augmentation."""
+"""Rule ddmnist_figure6: two-digit examples under each group's augmentation (each C4 noise run)."""
 
 from symrep.experiments.ddmnist.figures import figure6
 from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
-    figure6(
-        snakemake.input.dataset,
-        snakemake.params.groups,
-        snakemake.params.c4_augmentation,
-        snakemake.output.png,
-        snakemake.output.pdf,
-    )
+    figure6(snakemake.input.dataset, snakemake.params.rows, snakemake.output.png, snakemake.output.pdf)

@@ -1,17 +1,17 @@
-"""Rule ddmnist_table4: Table 4 beside the paper's rows, and plain/augmented test accuracy per model."""
-
-from pathlib import Path
+"""Rule ddmnist_table4: Table 4 beside the paper's rows with verdicts, and plain/augmented accuracy per model."""
 
 from symrep.experiments.ddmnist.report import render
 from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
+    out = snakemake.output
     render(
-        list(snakemake.input.runs),
+        snakemake.params.runs,
         snakemake.input.reference,
-        table_stem=Path(snakemake.output.table[0]).with_suffix(""),
-        accuracy_stem=Path(snakemake.output.accuracy[0]).with_suffix(""),
-        runs_csv=snakemake.output.runs,
+        table=out.table,
+        accuracy=out.accuracy,
+        runs_csv=out.runs,
+        verdicts_csv=out.verdicts,
         scale=snakemake.params.scale,
         ddof=snakemake.params.ddof,
     )

@@ -1,6 +1,6 @@
 """Rule ensembles_evaluate: members and bootstrapped ensembles of one run on whole group orbits."""
 
-from symrep.experiments.ensembles.evaluate_job import evaluate
+from symrep.experiments.ensembles.evaluate import evaluate
 from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
@@ -10,4 +10,6 @@ with rule_context(snakemake):
         list(snakemake.input.ood),
         list(snakemake.input.weights),
         snakemake.output[0],
+        device=snakemake.params.device,
+        deterministic=snakemake.params.deterministic,
     )

@@ -1,17 +1,18 @@
-"""Rule medmnist3d_table5: Table 5 beside the paper's rows, and per-run accuracy, AUC and rotated accuracy."""
+"""Rule medmnist3d_table5: Table 5 beside the paper's rows with verdicts, and per-run accuracy, AUC and rotated
+accuracy."""
 
-from pathlib import Path
-
+from symrep.experiments.medmnist3d.report import render
 from symrep.plumbing import rule_context
-from symrep.report.medmnist3d import render
 
 with rule_context(snakemake):
+    out = snakemake.output
     render(
-        list(snakemake.input.runs),
+        snakemake.params.runs,
         snakemake.input.reference,
-        table_stem=Path(snakemake.output.table[0]).with_suffix(""),
-        details_stem=Path(snakemake.output.details[0]).with_suffix(""),
-        runs_csv=snakemake.output.runs,
+        table=out.table,
+        details=out.details,
+        runs_csv=out.runs,
+        verdicts_csv=out.verdicts,
         scale=snakemake.params.scale,
         ddof=snakemake.params.ddof,
     )

@@ -1,7 +1,6 @@
 """Rule smoke_generate: simulate the SMOKE rotation set (and the symmetry-check plumes) with PhiFlow."""
 
-from symrep.data.smoke import rotation_set
-from symrep.data.smoke_phiflow import Solver, generate
+from symrep.experiments.smoke.generate import Solver, generate
 from symrep.files import write_json
 from symrep.plumbing import rule_context
 
@@ -9,7 +8,7 @@ with rule_context(snakemake):
     gen = snakemake.params.generator
     solver = Solver(gen["solver_rel_tol"], gen["solver_abs_tol"], precision=gen["precision"])
     card = generate(
-        rotation_set(gen["simulations"]),
+        snakemake.params.tasks,
         steps=gen["steps"],
         resolution=gen["resolution"],
         solver=solver,

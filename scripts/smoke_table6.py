@@ -1,16 +1,16 @@
-"""Rule smoke_table6: Table 6 (Future/Domain RMSE, mean (std) over seeds) beside the paper's rows."""
+"""Rule smoke_table6: Table 6 beside the paper's rows, a protocol per row and a verdict per cell."""
 
-from pathlib import Path
-
+from symrep.experiments.smoke.report import render
 from symrep.plumbing import rule_context
-from symrep.report.smoke import table6
 
 with rule_context(snakemake):
-    p = snakemake.params
-    table6(
-        snakemake.input.runs,
+    p, out = snakemake.params, snakemake.output
+    render(
+        p.runs,
         snakemake.input.reference,
-        Path(snakemake.output[0]).with_suffix(""),
+        table=out.table,
+        runs_csv=out.runs,
+        verdicts_csv=out.verdicts,
         scale=p.scale,
         ddof=p.ddof,
         training=p.training,

@@ -3,13 +3,96 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
-from symrep.actions.elements import by_element
+from symrep.actions.cubic import _permute_voxels
 from symrep.actions.planar import act_2d
-from symrep.groups import FiniteGroup
+from symrep.experiments.smoke.action import _onto_faces
+from symrep.groups import FiniteGroup, get_group
 
 DIGIT_ROWS = slice(14, 42)  # the DDMNIST canvas 56x56: rows of both digit boxes
 LEFT_DIGIT, RIGHT_DIGIT = slice(0, 28), slice(28, 56)
+
+
+# ---------------------------------------------------------------- the per-element actions before lever A
+# (verbatim, commit 18f50c8): a Python loop over the distinct elements of a batch with boolean masks. The
+# batched (gather / grid_sample) actions of symrep.actions must equal these bit for bit.
+
+
+def by_element(fn, g, x: torch.Tensor) -> torch.Tensor:
+    """fn(int g, x) for an int ``g``; for a (B,) tensor, fn on each group of samples sharing g."""
+    if not torch.is_tensor(g) or g.dim() == 0:
+        return fn(int(g), x)
+    if g.shape != x.shape[:1]:
+        raise ValueError(f"element indices of shape {tuple(g.shape)} for a batch of {x.shape[0]}")
+    out = x.clone()
+    for v in g.unique().tolist():
+        mask = g == v
+        out[mask] = fn(v, x[mask])
+    return out
+
+
+def old_rot90(k, x: torch.Tensor) -> torch.Tensor:
+    return by_element(lambda kk, xs: torch.rot90(xs, kk, dims=(-2, -1)), k, x)
+
+
+def old_rotate(degrees, x: torch.Tensor, mode: str = "bilinear") -> torch.Tensor:
+    h, w = x.shape[-2:]
+    deg = torch.as_tensor(degrees, dtype=x.dtype, device=x.device)
+    flat = x.reshape(x.shape[0] if deg.dim() == 1 else 1, -1, h, w)
+    t = torch.deg2rad(deg).reshape(-1)
+    c, s, zero = torch.cos(t), torch.sin(t), torch.zeros_like(t)
+    theta = torch.stack([torch.stack([c, -s * h / w, zero], -1), torch.stack([s * w / h, c, zero], -1)], -2)
+    grid = F.affine_grid(theta.expand(flat.shape[0], 2, 3), list(flat.shape), align_corners=False)
+    return F.grid_sample(flat, grid, mode=mode, padding_mode="zeros", align_corners=False).reshape(x.shape)
+
+
+def old_act_2d(group: FiniteGroup, g_idx, x: torch.Tensor) -> torch.Tensor:
+    n = group.n_rot
+
+    def one(g, xs):
+        k = int(group.rotation_k[g])
+        xs = xs.flip(-1) if group.reflect[g] else xs
+        return old_rot90(4 * k // n, xs) if (4 * k) % n == 0 else old_rotate(360.0 * k / n, xs)
+
+    return by_element(one, g_idx, x)
+
+
+def old_cube_rotate(g_idx, volume: torch.Tensor, convention: str = "left") -> torch.Tensor:
+    mats = get_group("O").matrices
+    return by_element(
+        lambda g, v: _permute_voxels(v, mats[g] if convention == "left" else mats[g].T), g_idx, volume
+    )
+
+
+def old_rotate_vector_field(k, field: torch.Tensor, *, y_up: bool, components: str) -> torch.Tensor:
+    *lead, c, h, w = field.shape
+    v = field.reshape(*lead, c // 2, 2, h, w)
+    v = v.flip(-3) if components == "yx" else v
+
+    def one(kk, vs):
+        m = (kk if y_up else -kk) % 4
+        vs = torch.rot90(vs, -m, dims=(-2, -1))
+        a, b = vs.unbind(-3)
+        a, b = ((a, b), (-b, a), (-a, -b), (b, -a))[m]
+        return torch.stack((a, b), -3)
+
+    v = by_element(one, k, v)
+    v = v.flip(-3) if components == "yx" else v
+    return v.reshape(field.shape)
+
+
+def old_rotate_feature_maps(k, x: torch.Tensor, *, y_up: bool = False) -> torch.Tensor:
+    return by_element(lambda kk, xs: torch.rot90(xs, kk if not y_up else -kk, dims=(-2, -1)), k, x)
+
+
+def old_smoke_act(k, frames: torch.Tensor, action: str) -> torch.Tensor:
+    if action == "released":
+        return old_rotate_vector_field(k, frames, y_up=False, components="yx")
+    return by_element(_onto_faces, k, old_rotate_vector_field(k, frames, y_up=True, components="xy"))
+
+
+# ---------------------------------------------------------------- other references
 
 
 def act_two_digit(group: FiniteGroup, g_idx, x: torch.Tensor) -> torch.Tensor:

@@ -5,14 +5,27 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import HostSync, bit_equal, forbid_host_syncs
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from oracles import act_two_digit, swap_fonts
+from oracles import (
+    act_two_digit,
+    old_act_2d,
+    old_cube_rotate,
+    old_rot90,
+    old_rotate_feature_maps,
+    old_rotate_vector_field,
+    old_smoke_act,
+    swap_fonts,
+)
 
+from symrep.actions import elements
 from symrep.actions.cubic import cube_rotate
+from symrep.actions.elements import SignedPermutation
 from symrep.actions.planar import act_2d, hflip, rot90, rotate
 from symrep.actions.vector_field import rotate_feature_maps, rotate_vector_field
 from symrep.experiments.ddmnist.pairs import rotate_and_back, rotate_then_rot90
+from symrep.experiments.smoke.action import act as smoke_act
 from symrep.groups import get_group
 
 
@@ -388,3 +401,152 @@ def test_rotate_feature_maps(y_up):
     speed = (field**2).sum(1, keepdim=True)
     turned = rotate_vector_field(1, field, y_up=y_up, components="xy")
     torch.testing.assert_close(act(1, speed), (turned**2).sum(1, keepdim=True))
+
+
+# ---------------------------------------------------------------- batched = the old per-element loop, bit for bit
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+def _group_case(name):
+    group = get_group(name)
+    return (functools.partial(act_2d, group), functools.partial(old_act_2d, group), group.order)
+
+
+def _field_case(fn, old, **kw):
+    return (functools.partial(fn, **kw), functools.partial(old, **kw), 4)
+
+
+def _smoke_case(action):
+    return (
+        functools.partial(smoke_act, action=action),
+        functools.partial(old_smoke_act, action=action),
+        4,
+    )
+
+
+# name -> (new act(g, x), old act(g, x), number of elements, shapes of a sample (pipeline's and a small odd one))
+ACTIONS = {
+    "rot90": (rot90, old_rot90, 4, [(3, 32, 32), (2, 7, 7)]),
+    **{
+        f"act_2d {name}": (*_group_case(name), [(1, 28, 28), (2, 7, 7)])
+        for name in ("C4", "C8", "C16", "D1", "D4")
+    },
+    **{
+        f"cube {c}": (
+            functools.partial(cube_rotate, convention=c),
+            functools.partial(old_cube_rotate, convention=c),
+            24,
+            [(1, 28, 28, 28), (2, 5, 5, 5)],
+        )
+        for c in ("left", "released")
+    },
+    **{
+        f"vector field y_up={y_up} {comp}": (
+            *_field_case(rotate_vector_field, old_rotate_vector_field, y_up=y_up, components=comp),
+            [(20, 64, 64), (4, 6, 6)],
+        )
+        for y_up, comp in CONVENTIONS
+    },
+    **{
+        f"feature maps y_up={y_up}": (
+            *_field_case(rotate_feature_maps, old_rotate_feature_maps, y_up=y_up),
+            [(12, 16, 16), (3, 5, 5)],
+        )
+        for y_up in (False, True)
+    },
+    **{f"smoke {a}": (*_smoke_case(a), [(20, 64, 64), (2, 8, 8)]) for a in ("staggered", "released")},
+}
+
+
+def every_element(order, extra, seed):
+    """A shuffled (order + extra,) batch of elements in which every element occurs."""
+    gen = torch.Generator().manual_seed(seed)
+    g = torch.cat([torch.arange(order), torch.randint(order, (extra,), generator=gen)])
+    return g[torch.randperm(len(g), generator=gen)]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("name", list(ACTIONS))
+def test_batched_and_single_element_actions_equal_the_per_element_loop(name, dtype, device):
+    new, old, order, shapes = ACTIONS[name]
+    for i, shape in enumerate(shapes):
+        g = every_element(order, 6, seed=i).to(device)
+        x = torch.randn(len(g), *shape, generator=torch.Generator().manual_seed(i), dtype=dtype).to(device)
+        assert bit_equal(new(g, x), old(g, x)), (shape, "batched")
+        for e in range(order):
+            assert bit_equal(new(e, x[:2]), old(e, x[:2])), (shape, e)
+        assert bit_equal(new(g[:1], x[:1]), old(g[:1], x[:1])), (shape, "batch of one")
+        assert bit_equal(new(torch.tensor(3 % order), x[:2]), old(torch.tensor(3 % order), x[:2]))
+
+
+@pytest.mark.parametrize("name", ["act_2d C16", "act_2d D4", "cube left", "smoke staggered"])
+def test_cpu_chunks_change_nothing(name, monkeypatch):
+    """On the CPU large batches go through in chunks of samples; chunks of one sample give the same bits."""
+    new, old, order, shapes = ACTIONS[name]
+    g = every_element(order, 3, seed=1)
+    x = torch.randn(len(g), *shapes[-1], generator=torch.Generator().manual_seed(2))
+    whole = new(g, x)
+    monkeypatch.setattr(elements, "CPU_CHUNK_ENTRIES", 1)
+    assert bit_equal(new(g, x), whole) and bit_equal(whole, old(g, x))
+
+
+def test_batched_quarter_turns_take_any_integer():
+    x = torch.randn(12, 2, 6, 6)
+    k = torch.arange(-4, 8)
+    assert bit_equal(rot90(k, x), old_rot90(k, x))
+    assert bit_equal(rotate_feature_maps(k, x, y_up=True), old_rotate_feature_maps(k, x, y_up=True))
+    for action in ("staggered", "released"):
+        assert bit_equal(smoke_act(k, x, action), old_smoke_act(k, x, action))
+
+
+def test_batched_actions_need_square_grids_and_one_element_per_sample():
+    x = torch.rand(4, 2, 6, 8)
+    with pytest.raises(ValueError, match="square"):
+        rot90(torch.tensor([0, 2, 2, 0]), x)
+    with pytest.raises(ValueError, match="square"):
+        act_2d(get_group("D4"), torch.zeros(4, dtype=torch.long), x)
+    with pytest.raises(ValueError, match="square"):
+        rotate_vector_field(torch.zeros(4, dtype=torch.long), x, y_up=True, components="xy")
+    with pytest.raises(ValueError, match="element indices"):
+        rot90(torch.zeros(3, dtype=torch.long), x[..., :6])
+    with pytest.raises(TypeError):
+        act_2d(get_group("C8"), torch.zeros(4, dtype=torch.long), torch.zeros(4, 1, 6, 6, dtype=torch.uint8))
+    y = torch.randint(0, 255, (8, 1, 6, 6), dtype=torch.uint8)  # exact actions move integers too
+    assert torch.equal(
+        act_2d(get_group("D4"), torch.arange(8), y), old_act_2d(get_group("D4"), torch.arange(8), y)
+    )
+
+
+def test_tables_only_tabulate_moves():
+    with pytest.raises(ValueError, match="only move"):
+        SignedPermutation.tabulate(lambda g, p: rotate(30.0 * g, p[None, None])[0, 0], range(2), (5, 5))
+    table = SignedPermutation.tabulate(lambda g, p: -p.flip(-1) if g else p.clone(), range(2), (2, 3))
+    assert table.index.tolist() == [[0, 1, 2, 3, 4, 5], [2, 1, 0, 5, 4, 3]] and table.zero is None
+    assert table.sign.tolist() == [[1] * 6, [-1] * 6]
+
+
+def test_batched_feature_map_turns_pass_the_same_gradients():
+    x = torch.randn(8, 3, 6, 6)
+    k = every_element(4, 4, seed=0)
+    w = torch.randn(8, 3, 6, 6)
+    grads = []
+    for fn in (rotate_feature_maps, old_rotate_feature_maps):
+        z = x.clone().requires_grad_()
+        (fn(k, z, y_up=True) * w).sum().backward()
+        grads.append(z.grad)
+    assert bit_equal(*grads)
+
+
+@pytest.mark.parametrize("name", list(ACTIONS))
+def test_batched_actions_never_sync_with_the_host(name):
+    new, old, order, shapes = ACTIONS[name]
+    device = DEVICES[-1]
+    g = every_element(order, 6, seed=0).to(device)
+    x = torch.randn(len(g), *shapes[-1], device=device)
+    new(g, x)  # the tables are built (and moved to the device) once, on the first call
+    with forbid_host_syncs():
+        new(g, x)
+    with pytest.raises(HostSync), forbid_host_syncs():  # the check does catch the old path's syncs
+        old(g, x)

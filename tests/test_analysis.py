@@ -75,7 +75,8 @@ def test_character_table_orthogonality(name):
 
 def test_d3_character_table_exact():
     t = character_table(get_group("S3"))
-    assert t.names == ["trivial", "sign", "standard"] and t.dims == [1, 1, 2]
+    assert t.names == ["trivial", "1_1", "2_1"] and t.dims == [1, 1, 2]
+    assert character_table(get_group("D3"), names=["trivial", "sign", "standard"]).names[1] == "sign"
     assert t.classes == [[0], [1, 2], [3, 4, 5]]  # {e}, rotations, reflections
     np.testing.assert_allclose(t.values, [[1, 1, 1], [1, 1, -1], [2, -1, 0]], atol=1e-12)
 
@@ -149,7 +150,7 @@ def test_d3_from_learned_generators():
     built = matrices_from_generators(group, gens)
     torch.testing.assert_close(built, rho)
     mult = irrep_multiplicities(group, built)
-    assert mult == pytest.approx({"trivial": 5, "sign": 5, "standard": 10})
+    assert mult == pytest.approx({"trivial": 5, "1_1": 5, "2_1": 10})
     assert group.words == [(), (0,), (0, 0), (1,), (0, 1), (1, 0)]  # e, r, r², s, r·s, s·r (= r²s)
 
 
@@ -236,3 +237,23 @@ def test_equivariance_error():
     act_out = lambda g, z: z @ p[g].T  # noqa: E731
     assert equivariance_error(f, x, c4, functools.partial(act_2d, c4), act_out) < 1e-6
     assert equivariance_error(f, x, c4, functools.partial(act_2d, c4), lambda g, z: z @ p[g]) > 0.01
+
+
+@pytest.mark.parametrize("name", ["C2", "D3", "C4"])
+def test_residuals_and_words_stay_on_the_generators_device(name):
+    """Regression guard for the CUDA crash of every latent training step: the identity was built on the CPU."""
+    from device_guard import one_device
+
+    group = get_group(name)
+    gens = [torch.randn(6, 6, device="meta", requires_grad=True) for _ in group.generators]
+    with one_device():
+        residuals = relation_residuals(group, gens)
+        words = matrices_from_generators(group, gens)
+    assert residuals.device.type == "meta" and words.device.type == "meta"
+
+
+def test_the_guard_catches_a_tensor_left_on_the_cpu():
+    from device_guard import MixedDevicesError, one_device
+
+    with one_device(), pytest.raises(MixedDevicesError):
+        torch.eye(3) @ torch.randn(3, 3, device="meta")

@@ -1,6 +1,7 @@
 import pytest
 
-from symrep.config import ConfigError, check_datasets, deep_merge, needed_datasets
+from symrep.config import ConfigError, deep_merge
+from symrep.data.availability import check_datasets
 
 
 def test_deep_merge_layers_nested_keys_and_replaces_lists():
@@ -36,12 +37,3 @@ def test_offline_files_present_or_generated_pass(tmp_path):
         tmp_path / "raw",
         generated=["cifar10/cifar-10-python.tar.gz"],
     )
-
-
-def test_needed_datasets_follow_enabled_flags():
-    experiments = {
-        "a": {"enabled": True, "dataset": "mnist", "run": {"enabled": False, "dataset": "cifar10"}},
-        "b": {"enabled": False, "datasets": ["organmnist3d"]},
-        "c": {"enabled": True, "datasets": ["nodulemnist3d"], "ood_dataset": "fashion_mnist"},
-    }
-    assert needed_datasets(experiments) == {"mnist", "nodulemnist3d", "fashion_mnist"}

@@ -5,11 +5,12 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-from conftest import REPO, snakemake
-from oracles import act_two_digit
+from conftest import REPO, bit_equal, snakemake
+from oracles import act_two_digit, old_act_2d, old_rot90
 
 from symrep.actions.planar import act_2d, rotate
 from symrep.config import ConfigError
+from symrep.experiments.ddmnist import pairs as ddmnist_pairs
 from symrep.experiments.ddmnist import run as ddmnist_run
 from symrep.experiments.ddmnist.data import build_ddmnist, sample_pairs
 from symrep.experiments.ddmnist.pairs import (
@@ -139,10 +140,14 @@ def blobs(n, seed=0):
 
 
 def test_noise_choices_follow_the_paper_and_the_released_code():
-    assert digit_noise("C4") == digit_noise("C4", "paper") == "rotate_and_back"
-    assert digit_noise("C4", "released") == "rotate_then_rot90"
-    assert digit_noise("D4", "released") == "rotate_and_back"  # the released D4 code matches the paper
+    assert digit_noise("C4", "rotate_and_back") == "rotate_and_back"
+    assert digit_noise("C4", "rotate_then_rot90") == "rotate_then_rot90"
+    assert (
+        digit_noise("D4", "rotate_then_rot90") == "rotate_and_back"
+    )  # the released D4 code matches the paper
     assert digit_noise("D1") == "none"
+    with pytest.raises(ValueError, match="c4_noise"):
+        digit_noise("C4")
 
 
 @pytest.mark.parametrize("group", ["C4", "D1", "D4"])
@@ -188,6 +193,21 @@ def test_pair_action_is_the_product_group_on_the_canvas(group):
     digits = blobs(2 * product.order).reshape(product.order, 2, 28, 28)
     moved = compose(augmentation.apply(g, digits, torch.zeros(product.order, 2)))
     assert torch.allclose(moved, act_two_digit(product, g, compose(digits)), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "group,noise",
+    [("C4", "rotate_and_back"), ("C4", "rotate_then_rot90"), ("D1", "none"), ("D4", "rotate_and_back")],
+)
+def test_pairs_are_bit_identical_to_the_per_element_actions(group, noise, monkeypatch):
+    """The batched actions (one gather) give the training pairs the old per-element loop gave."""
+    data = build_ddmnist(fake_mnist(), SIZES, seed=0)
+    source = DDMNISTPairs(data["train_digits"], data["train_labels"], PairAugmentation(group, noise), CPU)
+    new = source.batch(torch.arange(64), torch.Generator().manual_seed(6), True)
+    monkeypatch.setattr(ddmnist_pairs, "act_2d", old_act_2d)
+    monkeypatch.setattr(ddmnist_pairs, "rot90", old_rot90)
+    old = source.batch(torch.arange(64), torch.Generator().manual_seed(6), True)
+    assert all(bit_equal(a, b) for a, b in zip(new, old))
 
 
 def orbit_features(product, x, functional):
@@ -293,7 +313,10 @@ def test_same_seed_same_training():
         torch.equal(p, q) for p, q in zip(a.model.state_dict().values(), b.model.state_dict().values())
     )
     val = a.validate(0)
-    assert set(val) == {"val_acc", "val_loss", "val_equivariance"} and 0 <= val["val_acc"] <= 1
+    assert (
+        set(val) == {"val_acc", "val_loss", "val_equivariance", "val_equivariance_rel"}
+        and 0 <= val["val_acc"] <= 1
+    )
 
 
 def test_train_run_resumes_after_an_interruption_to_the_same_result(tmp_path, monkeypatch):
@@ -335,7 +358,8 @@ def test_train_run_resumes_after_an_interruption_to_the_same_result(tmp_path, mo
     monkeypatch.undo()
     resumed = run("resumed")
     assert not (tmp_path / "resumed.ckpt").exists() and (tmp_path / "resumed.weights").exists()
-    keep = ("test_acc", "aug_test_acc", "aug_test_equivariance", "best_epoch", "epochs", "params", "noise")
+    keep = ("test_acc", "aug_test_acc", "aug_test_equivariance", "aug_test_equivariance_rel", "best_epoch")
+    keep += ("epochs", "params", "noise")
     assert {k: full[k] for k in keep} == {k: resumed[k] for k in keep}
     assert full["params"] == 33_742 and full["epochs"] == 2 and full["noise"] == "rotate_and_back"
     history = [
@@ -350,7 +374,8 @@ def test_run_settings_hold_exactly_what_defines_a_run():
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     section = config["experiments"]["ddmnist"]
     plan = DDMNISTPlan(config)
-    ours_c4, cnn_d4 = plan.run_settings("C4", "ours"), plan.run_settings("D4", "cnn")
+    ours_c4 = plan.run_settings(plan.options("described"), "C4", "ours")
+    cnn_d4 = plan.run_settings(plan.options("released"), "D4", "cnn")
     assert ours_c4 == {
         "group": "C4",
         "model": "ours",
@@ -361,12 +386,43 @@ def test_run_settings_hold_exactly_what_defines_a_run():
         "batch_size": 256,
         "max_epochs": 150,
         "patience": 20,
-        "c4_augmentation": "paper",
+        "c4_noise": "rotate_and_back",
     }
     assert cnn_d4["lambda"] == 0.0 and cnn_d4["shifted_task_weight"] == 0.0 and cnn_d4["lr"] == 0.0005
-    assert "c4_augmentation" not in cnn_d4  # changing the C4 variant reruns only C4's runs
+    assert "c4_noise" not in cnn_d4  # changing the C4 noise reruns only C4's runs
     with pytest.raises(ConfigError, match=r"\|D4xD4\| = 64"):
         DDMNISTPlan({**config, "experiments": {"ddmnist": {**section, "latent_dim": 48}}})
+
+
+def test_protocol_bundles_set_exactly_the_released_and_the_described_values():
+    options = yaml.safe_load((REPO / "config" / "config.yaml").read_text())["experiments"]["ddmnist"][
+        "protocol_options"
+    ]
+    assert options == {
+        "released": {"shifted_task_weight": 0.0, "c4_noise": "rotate_then_rot90"},
+        "described": {"shifted_task_weight": 1.0, "c4_noise": "rotate_and_back"},
+    }
+
+
+def test_runs_differ_by_protocol_exactly_where_their_settings_do():
+    """Paper scale: Ours differs everywhere (shifted task loss), the CNN only on C4 (noise): 10 runs per seed."""
+    plan = DDMNISTPlan(yaml.safe_load((REPO / "config" / "config.yaml").read_text()))
+    variants = {
+        (g, m): {plan.variant_of(p, g, m) for p in ("released", "described")}
+        for g in ("C4", "D1", "D4")
+        for m in ("cnn", "ours")
+    }
+    assert variants[("D1", "cnn")] == variants[("D4", "cnn")] == {"common"}
+    assert all(
+        variants[k] == {"released", "described"}
+        for k in [("C4", "cnn"), ("C4", "ours"), ("D1", "ours"), ("D4", "ours")]
+    )
+    assert len(plan.metrics()) == 10 * 5 and len(plan.table_runs()) == 2 * 6 * 5
+    dry = snakemake("-n", "--cores", "1", "ddmnist")
+    jobs = [line.split("wildcards: ")[1] for line in dry.stdout.splitlines() if "wildcards: variant=" in line]
+    assert len(jobs) == len(set(jobs)) == 50
+    assert sum("variant=common, group=D1, model=cnn" in j for j in jobs) == 5
+    assert not any("group=D1, model=cnn" in j and "common" not in j for j in jobs)
 
 
 def test_too_small_latent_is_one_clear_config_error(tmp_path):
@@ -389,6 +445,8 @@ def fake_runs():
             for seed in range(3):
                 rows.append(
                     {
+                        "protocol": "described",
+                        "variant": "described",
                         "group": group,
                         "model": model,
                         "seed": seed,
@@ -396,30 +454,57 @@ def fake_runs():
                         "test_acc": base + 0.05,
                         "aug_test_acc": base + 0.01 * seed,
                         "aug_test_equivariance": 0.01,
+                        "aug_test_equivariance_rel": 0.1,
                         "best_epoch": 3,
                         "epochs": 4,
                         "train_seconds": 60.0,
-                        "noise": digit_noise(group),
+                        "noise": digit_noise(group, "rotate_and_back"),
                     }
                 )
     return pd.DataFrame(rows)
 
 
-def test_table4_puts_this_run_beside_the_papers_rows():
-    frame = table4(fake_runs(), reference_frame(REPO / "config" / "reference" / "table4.yaml"), ddof=0)
+def test_table4_puts_this_run_beside_the_papers_rows_with_verdicts():
+    frame, records = table4(
+        fake_runs(), reference_frame(REPO / "config" / "reference" / "table4.yaml"), 0, "paper"
+    )
     assert frame["model"].tolist() == ["CNN", "CNN", "SCNN", "Restriction", "RPP", "PSCNN", "Ours", "Ours"]
     rows = frame.set_index(["model", "source"])
-    assert rows.loc[("Ours", "this run"), "D4 accuracy"] == f"0.860 ({np.std([0.85, 0.86, 0.87]):.3f})"
+    ours = rows.loc[("Ours", "this run")]
+    assert (
+        ours["D4 accuracy"] == f"0.860 ({np.std([0.85, 0.86, 0.87]):.3f})" and ours["protocol"] == "described"
+    )
+    assert ours["D4 accuracy verdict"] == "reproduced"  # |0.860 - 0.868| ≤ 2·√(0.0082² + 0.005²)
+    assert ours["C4 accuracy verdict"] == "differs"  # 0.860 vs 0.915
     assert rows.loc[("Ours", "paper"), "D4 accuracy"] == "0.868 (0.002)"
     assert rows.loc[("CNN", "this run"), "C4 params (M)"] == "0.03"
     assert rows.loc[("PSCNN", "paper (not reproduced here)"), "D4 params (M)"] == "1.23"
     assert set(frame["source"]) == {"this run", "paper", "paper (not reproduced here)"}
+    assert len(records) == 6 and set(records["table"]) == {"table4"}
+    quick, _ = table4(fake_runs(), reference_frame(REPO / "config" / "reference" / "table4.yaml"), 0, "quick")
+    assert quick.set_index(["model", "source"]).loc[("Ours", "this run"), "C4 accuracy verdict"] == (
+        "not comparable (quick) [differs]"
+    )
 
 
 def test_accuracy_table_renders_plain_and_augmented():
     frame = accuracy_table(fake_runs(), ddof=0)
-    assert len(frame) == 6 and (frame["seeds"] == 3).all()
+    assert len(frame) == 6 and (frame["seeds"] == 3).all() and set(frame["protocol"]) == {"described"}
     cnn_c4 = frame[(frame["group"] == "C4") & (frame["model"] == "CNN")].iloc[0]
     assert cnn_c4["plain test accuracy"] == "0.850 (0.000)" and cnn_c4["augmented test accuracy"].startswith(
         "0.810"
     )
+
+
+def test_relative_equivariance_error_is_scale_free():
+    """Scaling the latent scales the MSE by s² but leaves the relative error alone."""
+    task = make_task(LossWeights(1.0, 0.0, 1.0))
+    data = EvalSet.transformed(task.train, torch.Generator().manual_seed(0))
+    before = task.evaluate(data)
+    with torch.no_grad():
+        conv = task.model.encoder[-2]  # the 1x1 convolution whose output is the latent
+        conv.weight.mul_(10.0)
+        conv.bias.mul_(10.0)
+    after = task.evaluate(data)
+    assert after["equivariance"] == pytest.approx(100 * before["equivariance"], rel=1e-4)
+    assert after["equivariance_rel"] == pytest.approx(before["equivariance_rel"], rel=1e-4)

@@ -1,33 +1,50 @@
-"""Orbit metrics, bootstrap ensembles, data preparation, the DAG plan and the claim checks of the ensemble
-experiments."""
+"""Orbit metrics, bootstrapped and independent ensembles, data preparation, the DAG plan and its protocols,
+the claims and Table 11 of the ensemble experiments."""
 
 import copy
+import re
 from functools import partial
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 import yaml
-from conftest import REPO
+from conftest import REPO, bit_equal, snakemake
+from oracles import old_act_2d
 
 from symrep.actions.planar import act_2d
 from symrep.config import ConfigError
+from symrep.experiments.ensembles import data as ensemble_data
 from symrep.experiments.ensembles.data import Normalizer, augmenter, noise_images, subset, to_unit_images
 from symrep.experiments.ensembles.metrics import (
     OrbitAccumulator,
     bootstrap_weights,
+    disjoint_weights,
+    ensemble_draws,
     ensemble_logits,
     orbit_metric_sums,
 )
-from symrep.experiments.ensembles.plan import EnsemblePlan
+from symrep.experiments.ensembles.plan import (
+    SUB_EXPERIMENTS,
+    WILDCARDS,
+    GerkenKesselPlan,
+    NordenforsFlinthPlan,
+)
 from symrep.experiments.ensembles.report import (
-    gerken_kessel_claims,
-    gerken_kessel_table,
-    nordenfors_flinth_claims,
+    APPROACHES,
+    FAR_MORE,
+    SYM_VS_ASYM,
+    claim_records,
+    nordenfors_flinth_cases,
     size_summary,
+    table11,
 )
 from symrep.groups import get_group
+from symrep.report.claims import evaluate as evaluate_claims
+from symrep.report.claims import load_claims
+from symrep.report.reference import reference_frame
 
 
 def orbit_of(f, x, group):
@@ -68,6 +85,22 @@ def test_bootstrap_weights_draw_with_replacement():
     assert torch.allclose(counts, counts.round())
     again = bootstrap_weights(7, [2, 5, 7], 4, torch.Generator().manual_seed(0))
     assert torch.equal(w, again)
+
+
+def test_independent_ensembles_share_no_member():
+    w = disjoint_weights(11, 5, torch.Generator().manual_seed(0))
+    assert w.shape == (2, 11) and torch.allclose(w.sum(1), torch.ones(2))
+    picked = w > 0
+    assert picked.sum(1).tolist() == [5, 5] and not (picked[0] & picked[1]).any()
+    assert torch.equal(w, disjoint_weights(11, 5, torch.Generator().manual_seed(0)))
+    weights, sizes, draws = ensemble_draws(10, {"sizes": [5], "draw": "disjoint"}, torch.Generator())
+    assert weights.shape == (2, 10) and sizes == [5, 5] and draws == [0, 1]
+    weights, sizes, draws = ensemble_draws(
+        10, {"sizes": [2, 3], "draw": "bootstrap", "bootstraps": 2}, torch.Generator()
+    )
+    assert weights.shape == (4, 10) and sizes == [2, 2, 3, 3] and draws == [0, 1, 0, 1]
+    with pytest.raises(ValueError, match="draw"):
+        ensemble_draws(10, {"sizes": [2], "draw": "all"}, torch.Generator())
 
 
 def test_ensemble_of_one_member_is_that_member_and_means_are_linear():
@@ -127,97 +160,269 @@ def test_augmenting_before_or_after_normalising_differs_only_where_a_rotation_un
                 )
 
 
+@pytest.mark.parametrize("name", ["C4", "C8", "C16"])
+@pytest.mark.parametrize("before", [True, False])
+def test_random_augmentation_is_bit_identical_to_the_per_element_actions(name, before, monkeypatch):
+    """The batched action (one gather, one grid_sample) augments as the old per-element loop did."""
+    group, norm = get_group(name), Normalizer(0.2, 0.5)
+    x = torch.rand(96, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    g = torch.randint(group.order, (96,), generator=torch.Generator().manual_seed(1))
+    new = augmenter(group, norm, before)(g, x)
+    monkeypatch.setattr(ensemble_data, "act_2d", old_act_2d)
+    assert bit_equal(new, augmenter(group, norm, before)(g, x))
+
+
 @pytest.fixture
 def config():
     return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 
 
+def wildcards(**values):
+    return SimpleNamespace(**values)
+
+
 def test_plan_blocks_cover_every_member_once(config):
-    plan = EnsemblePlan(config)
-    blocks = plan.blocks("nordenfors_flinth")
+    nf, gk = NordenforsFlinthPlan(config), GerkenKesselPlan(config)
+    blocks = nf.blocks()
     assert blocks[0] == (0, 250) and blocks[-1][1] == 1000 and len(blocks) == 4
-    config["experiments"]["ensembles"]["gerken_kessel"]["members_per_job"] = 30
-    assert EnsemblePlan(config).blocks("gerken_kessel") == [(0, 30), (30, 60), (60, 90), (90, 100)]
-    assert plan.runs("nordenfors_flinth")[:3] == ["C4_cnn", "C4_sym", "C4_asym"] and plan.runs(
-        "gerken_kessel"
-    ) == ["C4", "C8", "C16"]
-    train = plan.train_settings("nordenfors_flinth", "C16_asym", 1)
-    assert train["members"] == [250, 500] and train["spec"]["support"] == "asym" and not train["keep_epochs"]
-    assert plan.eval_settings("nordenfors_flinth", "C4_sym")["curve_epochs"] == list(range(11))
-    assert plan.eval_settings("gerken_kessel", "C8")["sizes"] == [100]
-    assert "results/figures/figure9.png" in plan.targets() and "results/tables/table11.md" in plan.targets()
+    assert nf.runs()[:4] == [("C4", a) for a in ("cnn", "sym", "asym_syminit", "asym_asyminit")]
+    assert gk.runs() == [("C4", "cnn"), ("C8", "cnn"), ("C16", "cnn")]
+    train = nf.train_settings(
+        wildcards(variant="common", group="C16", architecture="asym_asyminit", block="1")
+    )
+    assert train["members"] == [250, 500] and not train["keep_epochs"]
+    assert train["spec"] == {"model": "support_cnn", "support": "asym", "channels": 16, "init": "normal"}
+    assert not {"architecture", "ood_normalization", "device", "deterministic"} & set(train)
+    evaluation = nf.eval_settings(wildcards(variant="released", group="C4", architecture="sym"))
+    assert evaluation["curve_epochs"] == list(range(11)) and evaluation["ood_normalization"] == "released"
+    assert gk.eval_settings(wildcards(variant="common", group="C8", architecture="cnn"))["sizes"] == [100]
+    assert gk.weights(wildcards(variant="common", group="C8", architecture="cnn")) == [
+        f"results/ensembles/gerken_kessel/common/C8/cnn/block{b}/weights.pt" for b in range(10)
+    ]
+    assert nf.curve_runs() == [
+        [p, f"results/ensembles/nordenfors_flinth/{p}/C4/{a}/evaluation.csv"]
+        for p in ("released", "described")
+        for a in ("cnn", "sym", "asym_syminit", "asym_asyminit")
+    ]
+    assert "results/figures/figure9.png" in nf.targets() and "results/tables/table11.md" in gk.targets()
+    assert nf.claim_files() == [nf.CLAIMS] and gk.verdict_files() == ["results/verdicts/table11.csv"]
+    assert nf.datasets() == {"mnist", "cifar10"} and gk.datasets() == {"fashion_mnist", "cifar10"}
+    config["experiments"]["ensembles"]["gerken_kessel"]["members_per_job"] = 200
+    assert GerkenKesselPlan(config).blocks() == [(0, 200), (200, 400), (400, 500)]
+    config["experiments"]["ensembles"]["nordenfors_flinth"]["epoch_curve_groups"] = []
+    assert "results/figures/figure9.png" not in NordenforsFlinthPlan(config).targets()
 
 
-def test_plan_rejects_ensembles_larger_than_the_pool(config):
+def test_protocol_bundles_set_exactly_the_released_and_the_described_values(config):
+    nf = config["experiments"]["ensembles"]["nordenfors_flinth"]
+    assert nf["protocols"] == ["released", "described"]
+    assert nf["protocol_options"] == {
+        "released": {"ood_normalization": "released", "asym_syminit": "normal"},
+        "described": {"ood_normalization": "train", "asym_syminit": "symmetric"},
+    }
+    gk = config["experiments"]["ensembles"]["gerken_kessel"]
+    assert gk["protocols"] == ["described"] and gk["protocol_options"] == {"described": {}}
+
+
+def test_runs_differ_by_protocol_exactly_where_their_settings_do(config):
+    """Training is common but for the described ASYM-SYMINIT (the released one is the ASYM-ASYMINIT run);
+    every Nordenfors & Flinth evaluation differs (OOD normalisation); Gerken & Kessel has one protocol."""
+    nf, gk = NordenforsFlinthPlan(config), GerkenKesselPlan(config)
+    for group in ("C4", "C16"):
+        for arch in ("cnn", "sym", "asym_asyminit"):
+            assert {nf.training_run(p, group, arch) for p in ("released", "described")} == {("common", arch)}
+        assert nf.training_run("released", group, "asym_syminit") == ("common", "asym_asyminit")
+        assert nf.training_run("described", group, "asym_syminit") == ("described", "asym_syminit")
+    runs = nf.evaluation_runs()
+    assert len(runs) == 2 * 2 * 4 and all(f"/{p}/" in f for p, f in runs)
+    assert released_syminit_weights(nf) == released_syminit_weights(nf, "asym_asyminit")
+    assert gk.evaluation_runs() == [
+        ["described", f"results/ensembles/gerken_kessel/common/{g}/cnn/evaluation.csv"]
+        for g in ("C4", "C8", "C16")
+    ]
+    dry = snakemake("-n", "--cores", "1", "ensembles")
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    jobs = [line.split("wildcards: ")[1] for line in dry.stdout.splitlines() if "wildcards: sub=" in line]
+    train = [j for j in jobs if "block=" in j]
+    assert len(train) == len(set(train)) == 4 * (3 * 2 + 2) + 10 * 3
+    assert sum("variant=described" in j for j in train) == 4 * 2
+    assert not any("architecture=asym_syminit" in j and "variant=described" not in j for j in train)
+    assert len(jobs) - len(train) == 2 * 2 * 4 + 3
+
+
+def released_syminit_weights(plan, architecture="asym_syminit"):
+    return plan.weights(wildcards(variant="released", group="C4", architecture=architecture))
+
+
+def test_plan_rejects_pools_that_hold_no_independent_ensembles(config):
     bad = copy.deepcopy(config)
-    bad["experiments"]["ensembles"]["gerken_kessel"]["ensemble_size"] = 101
-    with pytest.raises(ConfigError, match="ensemble size 101 exceeds the 100"):
-        EnsemblePlan(bad)
+    bad["experiments"]["ensembles"]["gerken_kessel"]["members"] = 150
+    with pytest.raises(ConfigError, match="a pool of 150 holds no two independent ensembles of 100"):
+        GerkenKesselPlan(bad)
+    one = copy.deepcopy(config)
+    one["experiments"]["ensembles"]["gerken_kessel"]["members"] = 100
+    assert GerkenKesselPlan(one).enabled  # exactly one ensemble: allowed, reported without spread
+    bad = copy.deepcopy(config)
+    bad["experiments"]["ensembles"]["nordenfors_flinth"]["ensemble_sizes"] = [1001]
+    with pytest.raises(ConfigError, match="ensemble size 1001 exceeds the 1000"):
+        NordenforsFlinthPlan(bad)
     bad = copy.deepcopy(config)
     bad["experiments"]["ensembles"]["nordenfors_flinth"]["epoch_curve_groups"] = ["C16"]
     bad["experiments"]["ensembles"]["nordenfors_flinth"]["groups"] = ["C4"]
     with pytest.raises(ConfigError, match="C16"):
-        EnsemblePlan(bad)
+        NordenforsFlinthPlan(bad)
     config["experiments"]["ensembles"]["enabled"] = False
-    config["experiments"]["ensembles"]["gerken_kessel"]["ensemble_size"] = 101
-    assert EnsemblePlan(config).targets() == []  # a disabled experiment is not checked
+    config["experiments"]["ensembles"]["gerken_kessel"]["members"] = 150
+    assert not GerkenKesselPlan(config).enabled  # a disabled experiment is not checked
 
 
-def evaluation_frame(osp, div):
-    """A minimal evaluation CSV: osp/div of {(arch, kind): value} for group C4, one eval set."""
+def schema_enums(node: dict, defs: dict) -> dict:
+    """Config key -> the enum of its value (or of its items) among a section's properties and its protocol
+    options, following the schemas' $refs."""
+    common = yaml.safe_load((REPO / "config" / "schemas" / "experiments" / "common.schema.yaml").read_text())
+
+    def resolve(node):
+        while "$ref" in node:
+            name = node["$ref"].split("#/$defs/")[1]
+            node = (common["$defs"] if node["$ref"].startswith("common.schema.yaml") else defs)[name]
+        return node
+
+    enums = {}
+    properties = dict(node["properties"])
+    options = properties.pop("protocol_options", {"properties": {}})
+    for bundle in options["properties"].values():
+        properties |= resolve(bundle).get("properties", {})
+    for key, value in properties.items():
+        value = resolve(value)
+        value = resolve(value.get("items", value))
+        if "enum" in value:
+            enums[key] = tuple(value["enum"])
+    return enums
+
+
+@pytest.mark.parametrize("plan", SUB_EXPERIMENTS)
+def test_schema_enums_are_the_plans_allowed_values(plan):
+    schema = yaml.safe_load(
+        (REPO / "config" / "schemas" / "experiments" / "ensembles.schema.yaml").read_text()
+    )
+    assert schema_enums(schema["properties"][plan.sub], schema["$defs"]) == dict(plan.ALLOWED)
+
+
+def test_wildcard_constraints_match_exactly_the_allowed_values():
+    def matches(key, value):
+        return re.fullmatch(WILDCARDS[key], value) is not None
+
+    assert all(matches("sub", s) for s in ("nordenfors_flinth", "gerken_kessel")) and not matches(
+        "sub", "ensembles"
+    )
+    assert all(matches("variant", v) for v in ("released", "described", "common")) and not matches(
+        "variant", "paper"
+    )
+    assert all(matches("group", g) for g in ("C4", "C8", "C16")) and not matches("group", "C16_sym")
+    archs = ("cnn", "sym", "asym_syminit", "asym_asyminit")
+    assert all(matches("architecture", a) for a in archs) and not matches("architecture", "asym")
+
+
+def evaluation_frame(curves: dict, protocol: str = "described") -> pd.DataFrame:
+    """A minimal evaluation CSV for group C4, out of distribution: per architecture, members' (osp, div)
+    and ensembles' {size: [(osp, div) per draw]}."""
     rows = []
-    for (arch, kind), value in osp.items():
-        extra = {"member": 0} if kind == "member" else {"size": 4, "bootstrap": 0}
-        rows.append(
-            {
-                "group": "C4",
-                "architecture": arch,
-                "eval_set": "ood",
-                "epoch": 1,
-                "kind": kind,
-                "acc": float("nan"),
-                "osp": value,
-                "div": div[(arch, kind)],
-                **extra,
-            }
-        )
+    base = {"group": "C4", "eval_set": "ood", "epoch": 1, "acc": float("nan"), "protocol": protocol}
+    for arch, (members, ensembles) in curves.items():
+        rows += [
+            {**base, "architecture": arch, "kind": "member", "member": i, "osp": o, "div": d}
+            for i, (o, d) in enumerate(members)
+        ]
+        rows += [
+            {**base, "architecture": arch, "kind": "ensemble", "size": z, "draw": i, "osp": o, "div": d}
+            for z, draws in ensembles.items()
+            for i, (o, d) in enumerate(draws)
+        ]
     return pd.DataFrame(rows)
 
 
-def test_claim_checks_follow_the_numbers():
-    frame = evaluation_frame(
-        {
-            ("sym", "member"): 2.0,
-            ("sym", "ensemble"): 3.5,
-            ("asym", "member"): 2.5,
-            ("asym", "ensemble"): 2.0,
-        },
-        {
-            ("sym", "member"): 5.0,
-            ("sym", "ensemble"): 1.0,
-            ("asym", "member"): 5.0,
-            ("asym", "ensemble"): 2.0,
-        },
-    )
-    claims = nordenfors_flinth_claims(size_summary(frame, 0)).set_index(["claim", "compared"])["verdict"]
-    assert claims[("ensemble_vs_members", "SYM ensemble of 4 vs its members")] == "holds"
-    assert claims[("ensemble_vs_members", "ASYM ensemble of 4 vs its members")] == "does not hold"
-    assert claims[("sym_vs_asym", "SYM vs ASYM ensembles of 4")] == "holds"
+MEMBERS = [(1.5, 40.0), (2.0, 30.0), (2.5, 20.0)]
+TALK_CLAIM = "talk_deepens_beats_only_da"
 
 
-def test_table11_puts_this_run_beside_the_talk():
+def test_claims_are_decided_case_by_case_per_protocol():
     frame = evaluation_frame(
-        {("cnn", "member"): 3.0, ("cnn", "ensemble"): 3.6}, {("cnn", "member"): 1.0, ("cnn", "ensemble"): 0.5}
+        {
+            "sym": (MEMBERS, {2: [(2.8, 12.0), (3.0, 10.0)], 4: [(3.5, 5.0), (3.7, 4.0)]}),
+            "asym_asyminit": (MEMBERS, {2: [(2.4, 15.0), (2.6, 13.0)], 4: [(2.0, 19.0), (2.2, 21.0)]}),
+        }
     )
+    cases = nordenfors_flinth_cases(size_summary(frame, 0))
+    assert cases.loc[cases.claim == APPROACHES, "compared"].tolist() == ["sizes 1 (members), 2, 4"] * 2
+    outcomes = cases.set_index(["claim", "architecture"])["outcome"]
+    assert outcomes[(FAR_MORE, "SYM")] == "holds" and outcomes[(FAR_MORE, "ASYM-ASYMINIT")] == "fails"
+    assert outcomes[(SYM_VS_ASYM, "SYM vs ASYM-ASYMINIT")] == "holds"
+    assert outcomes[(APPROACHES, "SYM")] == "holds"
+    assert outcomes[(APPROACHES, "ASYM-ASYMINIT")] == "fails"  # drops by more than one bootstrap std
+    records = claim_records(nordenfors_flinth_cases(size_summary(frame, 0)), ["described", "released"])
+    outcome = records.set_index(["claim", "protocol"])["outcome"]
+    assert outcome[(SYM_VS_ASYM, "described")] == "holds" and outcome[(FAR_MORE, "described")] == "fails"
+    assert outcome[(FAR_MORE, "released")] == "not testable"
+    detail = records.set_index(["claim", "protocol"]).loc[(FAR_MORE, "described"), "detail"]
+    assert detail == "1 of 2 cases hold (claim_cases.md); fails: C4 OOD ASYM-ASYMINIT"
+    alone = claim_records(
+        nordenfors_flinth_cases(size_summary(frame[frame.architecture == "sym"], 0)), ["described"]
+    )
+    assert alone.set_index("claim").loc[SYM_VS_ASYM, "outcome"] == "not testable"
+
+
+def test_figure8_has_the_four_labelled_curves(tmp_path, monkeypatch):
+    from symrep.experiments.ensembles import figures
+
+    curve = (MEMBERS, {2: [(2.8, 12.0), (3.0, 10.0)], 4: [(3.5, 5.0), (3.7, 4.0)]})
+    archs = ("cnn", "sym", "asym_syminit", "asym_asyminit")
+    frame = pd.concat([evaluation_frame(dict.fromkeys(archs, curve), p) for p in ("released", "described")])
     frame = pd.concat([frame, frame.assign(eval_set="id", acc=0.5)])
-    table, accuracy = gerken_kessel_table(frame, REPO / "config" / "reference" / "table11.yaml", 0)
-    assert list(table.columns) == ["method", "source", "C4", "C8", "C16"]
+    shown = {}
+    monkeypatch.setattr(figures, "save_figure", lambda fig, png, pdf: shown.setdefault("fig", fig))
+    figures.figure_sizes(size_summary(frame, 0), "f.png", "f.pdf", "test")
+    axes = shown["fig"].axes
+    assert len(axes) == 2 * 4  # (protocol, group) rows x (OSP, DIV) x (id, ood)
+    expected = ["CNN ensemble", "SYM ensemble", "ASYM-SYMINIT ensemble", "ASYM-ASYMINIT ensemble"]
+    for ax in axes:
+        assert [c.get_label() for c in ax.containers] == expected
+    legend = [t.get_text() for t in shown["fig"].legends[0].get_texts()]
+    assert all(name in legend for name in expected) and "ASYM-SYMINIT members" in legend
+    assert axes[0].get_title().startswith("released, C4") and axes[4].get_title().startswith("described, C4")
+
+
+def test_table11_puts_this_run_beside_the_talk_with_a_verdict_per_cell():
+    frame = evaluation_frame({"cnn": ([(2.5, 1.0), (2.7, 1.0)], {4: [(3.8, 0.5), (3.9, 0.5)]})})
+    reference = reference_frame(REPO / "config" / "reference" / "table11.yaml")
+    table, records = table11(frame, reference, 0, "paper")
+    assert list(table.columns) == ["method", "source", "protocol", "C4", "C4 verdict", "C8", "C16"]
+    assert table[["method", "source"]].values.tolist() == [
+        ["DeepEns+DA", "this run"],
+        ["DeepEns+DA", "paper"],
+        ["only DA", "this run"],
+        ["only DA", "paper"],
+        ["E2CNN", "paper (not reproduced here)"],
+        ["Canon", "paper (not reproduced here)"],
+    ]
     ours = table[table.source == "this run"].set_index("method")
-    assert ours.loc["DeepEns+DA", "C4"] == "3.60 ± 0.00" and ours.loc["only DA", "C8"] == ""
-    assert set(table[table.method == "E2CNN"].source) == {"talk (not reproduced)"}
-    assert table.loc[table.source == "talk", "C16"].iloc[0] == "15.24 ± 0.69"
-    assert gerken_kessel_claims(table).verdict.tolist() == ["holds"]
-    assert accuracy.acc_mean.tolist() == [0.5, 0.5]
+    assert (
+        ours.loc["DeepEns+DA", "C4"] == "3.85 (0.05)" and ours.loc["DeepEns+DA", "C4 verdict"] == "reproduced"
+    )
+    assert ours.loc["only DA", "C4 verdict"] == "differs" and ours.loc["only DA", "protocol"] == "described"
+    assert table.loc[table.method == "Canon", "C16"].iloc[0] == "12.41 (0.85)"
+    assert records[["row", "column", "kind", "runs"]].values.tolist() == [
+        ["DeepEns+DA", "C4", "osp", 2],
+        ["only DA", "C4", "osp", 2],
+    ]
+    talk = [c for c in load_claims(REPO / "config" / "reference" / "claims.yaml") if c["id"] == TALK_CLAIM]
+    out = evaluate_claims(talk, records, pd.DataFrame(), {"ensembles.gerken_kessel"}, "paper")
+    assert out[["protocol", "outcome", "detail"]].values.tolist() == [
+        ["described", "not testable", "C8: a row is missing"]
+    ]
+    every_group = pd.concat([frame.assign(group=g) for g in ("C4", "C8", "C16")])
+    records = table11(every_group, reference, 0, "quick")[1]
+    out = evaluate_claims(talk, records, pd.DataFrame(), {"ensembles.gerken_kessel"}, "quick")
+    assert out[["protocol", "outcome"]].values.tolist() == [["described", "not comparable (quick) [holds]"]]
 
 
 def test_osp_agrees_with_the_toolkit():
@@ -233,3 +438,20 @@ def test_osp_agrees_with_the_toolkit():
 
     expected = orbit_same_predictions(f, x, group, partial(act_2d, group)).float().sum()
     assert orbit_metric_sums(orbit_of(f, x, group), None)["osp"].item() == expected.item()
+
+
+def test_the_claims_name_the_sub_experiment_that_decides_them():
+    """The reproduction summary tests a claim only when its `experiment` is an enabled plan's name."""
+    claims = [
+        c
+        for c in load_claims(REPO / "config" / "reference" / "claims.yaml")
+        if "ensembles" in c["experiment"]
+    ]
+    by_plan = {
+        plan.name: {c["id"] for c in claims if c["experiment"] == plan.name} for plan in SUB_EXPERIMENTS
+    }
+    assert by_plan == {
+        NordenforsFlinthPlan.name: {FAR_MORE, SYM_VS_ASYM, APPROACHES},
+        GerkenKesselPlan.name: {TALK_CLAIM},
+    }
+    assert {c["predicate"] for c in claims if c["id"] != TALK_CLAIM} == {"reported"}

@@ -1,8 +1,11 @@
 """Ensemble members and the stacked (batched) ensemble: parameter counts, supports, initialisation,
-the group action pulled back onto parameters, and batched forward passes."""
+the group action pulled back onto parameters (both experiments' members), and batched forward passes."""
+
+import copy
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from symrep.models.ensemble_cnns import (
     SUPPORTS,
@@ -15,8 +18,8 @@ from symrep.models.ensemble_cnns import (
 )
 from symrep.models.stacked import StackedEnsemble
 
-NF = {"model": "support_cnn", "channels": 16, "asym_init": "symmetric"}
-GK = {"model": "plain_cnn", "channels": [32, 64, 64], "hidden": 110}
+NF = {"model": "support_cnn", "channels": 16, "init": "normal"}
+GK = {"model": "plain_cnn", "channels": [32, 64, 64], "hidden": 62}
 
 
 def nf(support, **changes):
@@ -32,7 +35,9 @@ def test_parameter_counts():
 
     assert effective(SupportCNN("cnn")) == 12_592
     assert effective(SupportCNN("sym")) == effective(SupportCNN("asym")) == 10_480
-    assert sum(p.numel() for p in PlainCNN().parameters()) == 120_324  # ensembles.md §7: ~120k
+    assert (
+        sum(p.numel() for p in PlainCNN().parameters()) == 119_924
+    )  # the rebuttal's ~120k (ensembles.md §1.1)
 
 
 def test_supports_and_their_rotation_invariance():
@@ -59,14 +64,19 @@ def test_initialisation_is_standard_normal_on_the_support(support):
     assert abs(float(weights.mean())) < 0.05 and abs(float(weights.std()) - 1) < 0.05
 
 
-def test_symmetric_init_of_asym_zeroes_the_corner_and_released_zeroes_nothing():
-    symmetric = build_member(nf("asym", asym_init="symmetric"), seed=0)
-    released = build_member(nf("asym", asym_init="released"), seed=0)
-    for conv_s, conv_r in zip(symmetric.convs, released.convs):
+def test_symmetric_init_of_asym_zeroes_the_corner_and_normal_zeroes_nothing():
+    """ASYM-SYMINIT (described) vs ASYM-ASYMINIT and the released ASYM-SYMINIT: the same draws, the
+    corner zeroed or not."""
+    symmetric = build_member(nf("asym", init="symmetric"), seed=0)
+    normal = build_member(nf("asym", init="normal"), seed=0)
+    for conv_s, conv_n in zip(symmetric.convs, normal.convs):
         assert torch.count_nonzero(conv_s.weight[..., 0, 0]) == 0
-        assert torch.count_nonzero(conv_r.weight[..., 0, 0]) == conv_r.weight[..., 0, 0].numel()
-    with pytest.raises(ValueError, match="asym_init"):
-        init_support_cnn(SupportCNN("asym"), torch.Generator(), "fixed")
+        assert torch.count_nonzero(conv_n.weight[..., 0, 0]) == conv_n.weight[..., 0, 0].numel()
+        plus = rotation_closed_part(conv_s.mask).bool()
+        assert torch.equal(conv_s.weight[..., plus], conv_n.weight[..., plus])
+    assert torch.equal(symmetric.linear.weight, normal.linear.weight)
+    with pytest.raises(ValueError, match="init"):
+        init_support_cnn(SupportCNN("asym"), torch.Generator(), "released")
 
 
 def test_members_are_functions_of_their_seed():
@@ -100,7 +110,7 @@ def rotate_parameters(model: SupportCNN, k: int) -> SupportCNN:
 def test_rotating_the_parameters_rotates_the_input(support):
     """f_{g·A}(g·x) = f_A(x): the representation of C4 on parameter space (Nordenfors & Flinth's ρ_L).
     The support is invariant (the condition of the theorem) exactly for cnn and sym."""
-    model = build_member(nf(support, asym_init="released"), seed=1)
+    model = build_member(nf(support), seed=1)
     x = torch.randn(4, 1, 28, 28)
     for k in range(1, 4):
         rotated = rotate_parameters(model, k)
@@ -108,6 +118,45 @@ def test_rotating_the_parameters_rotates_the_input(support):
         mask = support_mask(support)
         inside = all(torch.count_nonzero(c.weight * (1 - mask)) == 0 for c in rotated.convs)
         assert inside == (support != "asym")
+
+
+def rotate_plain_parameters(model: PlainCNN, k: int) -> PlainCNN:
+    """The C4 action pulled back onto a Gerken & Kessel member: every filter and the dense layer's 4x4 maps
+    rotated (biases and the output layer unchanged)."""
+    out = copy.deepcopy(model)
+    with torch.no_grad():
+        for src, dst in zip(model.convs, out.convs):
+            dst.weight.copy_(torch.rot90(src.weight, k, (-2, -1)))
+        w = model.hidden.weight
+        out.hidden.weight.copy_(torch.rot90(w.view(len(w), -1, 4, 4), k, (-2, -1)).reshape(len(w), -1))
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_gerken_kessel_member_with_rotated_parameters_gives_the_rotated_logits(seed):
+    """f_{g·θ}(g·x) = f_θ(x) to < 1e-5 relative for every quarter turn, at initialisation and for generic
+    parameters (perturbed off the initial law): an infinite augmented ensemble of these members is exactly C4-invariant."""
+    model = build_member(GK, seed)
+    generic = copy.deepcopy(model)
+    with torch.no_grad():
+        for p in generic.parameters():
+            p.add_(0.05 * torch.randn(p.shape, generator=torch.Generator().manual_seed(seed)))
+    x = torch.randn(16, 1, 28, 28, generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        for member in (model, generic):
+            logits = member(x)
+            for k in range(1, 4):
+                rotated = rotate_plain_parameters(member, k)(torch.rot90(x, k, (-2, -1)))
+                assert float((rotated - logits).norm() / logits.norm()) < 1e-5
+
+
+def test_a_two_by_two_pool_of_a_seven_by_seven_map_does_not_commute_with_quarter_turns():
+    """Why the last pool is 3x3/stride 2/padding 1: 2x2 pooling drops row and column 6 of a 7x7 map."""
+    y = torch.randn(1, 1, 7, 7, generator=torch.Generator().manual_seed(0))
+    turned = torch.rot90(y, 1, (-2, -1))
+    assert not torch.equal(F.max_pool2d(turned, 2), torch.rot90(F.max_pool2d(y, 2), 1, (-2, -1)))
+    pool = PlainCNN.POOLS[-1]
+    assert torch.equal(F.max_pool2d(turned, *pool), torch.rot90(F.max_pool2d(y, *pool), 1, (-2, -1)))
 
 
 @pytest.mark.parametrize("spec", [nf("asym"), GK], ids=["support_cnn", "plain_cnn"])

@@ -1,20 +1,22 @@
 """Batched ensemble training: a member trained inside a batch equals the same member trained alone;
 seeded determinism; resuming a killed block; the block job's outputs."""
 
+import json
+
 import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
 
 from symrep.data.fixtures import write_idx_dataset
-from symrep.experiments.ensembles import evaluate_job, train_job
+from symrep.experiments.ensembles import evaluate, run
 from symrep.experiments.ensembles.data import Normalizer, augmenter
-from symrep.experiments.ensembles.training import EnsembleTask, TrainingData, epoch_generator, member_seed
-from symrep.files import fingerprint
+from symrep.experiments.ensembles.task import EnsembleTask, TrainingData, epoch_generator, member_seed
 from symrep.groups import get_group
 from symrep.models.ensemble_cnns import build_member
+from symrep.runs import RunJob
 
-NF = {"model": "support_cnn", "support": "asym", "channels": 16, "asym_init": "symmetric"}
+NF = {"model": "support_cnn", "support": "asym", "channels": 16, "init": "symmetric"}
 GK = {"model": "plain_cnn", "channels": [4, 8, 8], "hidden": 16}
 SETUPS = {  # (spec, group, optimizer, lr, augmentation, before normalising)
     "nordenfors_flinth": (NF, "C16", "sgd", 0.01, "random", False),
@@ -135,17 +137,11 @@ def mnist_files(tmp_path_factory):
 def block_settings(**changes):
     return {
         "group": "C4",
-        "architecture": "sym",
         "spec": {**NF, "support": "sym"},
         "members_per_batch": 2,
-        "device": "cpu",
-        "deterministic": False,
         "dataset": "mnist",
-        "ood_dataset": None,
-        "ood_normalization": "train",
         "seed": 0,
         "train_samples": 64,
-        "eval_samples": 16,
         "epochs": 3,
         "augment_before_normalizing": False,
         "optimizer": "sgd",
@@ -159,17 +155,21 @@ def block_settings(**changes):
     }
 
 
+OUTPUTS = {"weights": "weights.pt", "metrics": "metrics.json", "history": "history.csv"}
+
+
 def run_block(tmp_path, files, name, settings, checkpoint=None):
     out = tmp_path / name
     out.mkdir()
-    train_job.train_block(
-        settings,
-        files,
-        str(out / "weights.pt"),
-        str(out / "metrics.json"),
-        str(out / "history.csv"),
-        str(checkpoint or out / "fit.pt"),
+    job = RunJob(
+        settings=settings,
+        seed=settings["seed"],
+        inputs={"data": files},
+        outputs={key: str(out / file) for key, file in OUTPUTS.items()},
+        checkpoint=str(checkpoint or out / "block.ckpt"),
+        device="cpu",
     )
+    run.train_run(job)
     return torch.load(out / "weights.pt", weights_only=False)
 
 
@@ -184,13 +184,18 @@ def test_block_job_is_deterministic_and_keeps_every_epoch(tmp_path, mnist_files)
     init = build_member(block_settings()["spec"], member_seed(0, 3)).state_dict()
     for name, value in init.items():
         assert torch.equal(a["snapshots"][0][name][1], value)
-    assert not (tmp_path / "a" / "fit.pt").exists() and not (tmp_path / "a" / "fit.pt.epochs").exists()
+    assert (
+        not (tmp_path / "a" / "block.ckpt").exists() and not (tmp_path / "a" / "block.ckpt.epochs").exists()
+    )
+    metrics = json.loads((tmp_path / "a" / "metrics.json").read_text())
+    assert metrics["members"] == [2, 3, 4] and metrics["seed"] == 0
+    assert metrics["settings"] == block_settings()  # the settings were not changed in place
 
 
 def test_killed_block_resumes_to_the_same_weights(tmp_path, mnist_files, monkeypatch):
     settings = block_settings()
     full = run_block(tmp_path, mnist_files, "full", settings)
-    real_fit = train_job.fit
+    real_fit = run.fit
 
     def interrupted(task, **kwargs):
         def on_epoch(epoch, record):
@@ -200,17 +205,16 @@ def test_killed_block_resumes_to_the_same_weights(tmp_path, mnist_files, monkeyp
 
         return real_fit(task, **{**kwargs, "on_epoch": on_epoch})
 
-    checkpoint = tmp_path / "killed.pt"
-    monkeypatch.setattr(train_job, "fit", interrupted)
+    checkpoint = tmp_path / "killed.ckpt"
+    monkeypatch.setattr(run, "fit", interrupted)
     with pytest.raises(InterruptedError):
         run_block(tmp_path, mnist_files, "killed", settings, checkpoint)
     assert checkpoint.exists()
-    monkeypatch.setattr(train_job, "fit", real_fit)
+    monkeypatch.setattr(run, "fit", real_fit)
     resumed = run_block(tmp_path, mnist_files, "resumed", settings, checkpoint)
     for epoch, state in full["snapshots"].items():
         for name, value in state.items():
             torch.testing.assert_close(resumed["snapshots"][epoch][name], value, rtol=0, atol=0)
-    assert fingerprint(settings) == fingerprint(block_settings())
 
 
 def test_evaluation_does_not_depend_on_how_members_were_blocked(tmp_path, mnist_files):
@@ -224,22 +228,33 @@ def test_evaluation_does_not_depend_on_how_members_were_blocked(tmp_path, mnist_
     assert one["members"] == [0, 1, 2, 3]
     evaluation = {
         **settings,
+        "architecture": "sym",
+        "ood_dataset": None,
+        "ood_normalization": "train",
+        "eval_samples": 16,
         "sizes": [2, 4],
+        "draw": "bootstrap",
         "bootstraps": 3,
         "mean": "logits",
         "curve_epochs": [0, 1],
         "curve_samples": 8,
         "chunk": 5,
     }
-    evaluate_job.evaluate(
-        evaluation, mnist_files, [], [str(tmp_path / "one" / "weights.pt")], str(tmp_path / "one.csv")
+    evaluate.evaluate(
+        evaluation,
+        mnist_files,
+        [],
+        [str(tmp_path / "one" / "weights.pt")],
+        str(tmp_path / "one.csv"),
+        device="cpu",
     )
-    evaluate_job.evaluate(
+    evaluate.evaluate(
         evaluation,
         mnist_files,
         [],
         [str(tmp_path / n / "weights.pt") for n in ("two_a", "two_b")],
         str(tmp_path / "two.csv"),
+        device="cpu",
     )
     a, b = pd.read_csv(tmp_path / "one.csv"), pd.read_csv(tmp_path / "two.csv")
     pd.testing.assert_frame_equal(a, b)

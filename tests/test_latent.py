@@ -1,23 +1,48 @@
 """Learned latent representations (main paper §4): glyphs, pair sources, networks, losses, analysis, runs."""
 
+import copy
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import REPO
+import torch.nn.functional as F
+import yaml
+from conftest import REPO, bit_equal, snakemake
+from oracles import old_rot90
 
 from symrep.actions.planar import hflip, rot90, rotate
+from symrep.config import ConfigError
 from symrep.data.fixtures import write_idx_dataset, write_tmnist_csv
 from symrep.data.loaders import load_tmnist_csv
-from symrep.data.tmnist import build_glyphs, font_files, load_glyphs, save_glyphs
-from symrep.experiments import latent_run
-from symrep.experiments.latent import SPECS, LatentTask, algebra_penalty, analyse, latent_actions
-from symrep.experiments.latent_data import CifarC4Pairs, MNISTD3Pairs, TMNISTPairs, split_indices
+from symrep.experiments.latent import data as latent_data
+from symrep.experiments.latent.data import (
+    CifarC4Pairs,
+    MNISTD3Pairs,
+    TMNISTPairs,
+    image_splits,
+    split_indices,
+)
+from symrep.experiments.latent.figures import isotypic_basis
+from symrep.experiments.latent.glyphs import build_glyphs, font_files, load_glyphs, save_glyphs
+from symrep.experiments.latent.plan import LatentPlan
+from symrep.experiments.latent.report import (
+    NOT_INTERPRETABLE_LABEL,
+    build,
+    judge_runs,
+    null_frame,
+    regular_analysis,
+    regular_claims,
+    write_null,
+)
+from symrep.experiments.latent.run import train_run
+from symrep.experiments.latent.task import SPECS, LatentTask, algebra_penalty, analyse, latent_actions
 from symrep.groups import get_group
 from symrep.models.latent import CifarClassifier, ConvAutoencoder, LatentActionModel, MLPAutoencoder
-from symrep.report.latent import build, expected_analysis
-from symrep.report.latent_figures import isotypic_basis
+from symrep.report.hyperparams import table7
 from symrep.representations import latent_representation
+from symrep.runs import RunJob
 
 FONTS = ["IBMPlexSans-MediumItalic", "Bahianita-Regular"]
 FONT_DIR = (REPO / ".." / "shared" / "data" / "mirror" / "fonts").resolve()
@@ -34,6 +59,172 @@ def regular_generators(name, dim):
     group = get_group(name)
     rho = latent_representation(group, dim, dtype=torch.float64)
     return [rho[g] for g in group.generators]
+
+
+# ---- plan ---------------------------------------------------------------------------------------
+
+PAPER = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+
+
+def paper_config(**runs):
+    """The paper's configuration with the latent runs' sections updated by `runs`."""
+    config = copy.deepcopy(PAPER)
+    for run, changes in runs.items():
+        config["experiments"]["latent"][run].update(changes)
+    return config
+
+
+def test_plan_names_runs_inputs_settings_and_targets():
+    config = paper_config()
+    section = config["experiments"]["latent"]
+    plan = LatentPlan(config)
+    assert plan.runs() == ["tmnist_z2", "mnist_d3", "cifar10_c4"]
+    assert plan.datasets() == {"tmnist_fonts", "mnist", "cifar10"}
+    mnist = SimpleNamespace(run="mnist_d3", variant="released", seed="1", table="table2")
+    released = {**section["mnist_d3"], "rotation_degrees": 60, "augment_rotation": False}
+    assert plan.train_settings(mnist) == released  # metrics.json's settings: the section under the protocol
+    assert plan.train_inputs(mnist) == [
+        f"resources/raw/mnist/{n}"
+        for n in (
+            "train-images-idx3-ubyte.gz",
+            "train-labels-idx1-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz",
+        )
+    ]
+    assert plan.train_inputs(SimpleNamespace(run="tmnist_z2")) == ["resources/tmnist/glyphs.npz"]
+    assert plan.table_runs(mnist)[:2] == [
+        ["released", "results/latent/released/mnist_d3/seed0/metrics.json"],
+        ["released", "results/latent/released/mnist_d3/seed1/metrics.json"],
+    ]
+    assert plan.table_metrics(SimpleNamespace(table="table1")) == [
+        f"results/latent/{v}/tmnist_z2/seed{s}/metrics.json"
+        for v in ("released", "described")
+        for s in range(5)
+    ]
+    assert plan.null_dim(mnist) == 30
+    assert plan.figure3_rows() == [
+        ["tmnist_z2", "released"],
+        ["tmnist_z2", "described"],
+        ["mnist_d3", "released"],
+        ["mnist_d3", "described"],
+        ["cifar10_c4", "released"],
+        ["cifar10_c4", "described"],
+    ]
+    assert plan.figure3_weights()[4] == "results/latent/released/cifar10_c4/seed0/weights.pt"
+    assert plan.figure4_files("weights.pt")[5] == "results/latent/described/mnist_d3/seed0/weights.pt"
+    assert len(plan.targets()) == 3 * 3 + 3 + 3 + 3 * 2
+    assert plan.verdict_files() == [f"results/verdicts/table{i}.csv" for i in (1, 2, 3)]
+    assert plan.claim_files() == [f"results/latent/claims_table{i}.csv" for i in (1, 2, 3)]
+    assert plan.glyph_sources() == [
+        "resources/raw/fonts/Bahianita-Regular.ttf",
+        "resources/raw/fonts/IBMPlexSans-MediumItalic.ttf",
+    ]
+
+
+def test_table7_shows_each_protocols_values_once():
+    frame = table7(LatentPlan(paper_config()).hyperparameter_tables()["table7"])
+    assert frame[["experiment", "protocol", "lr"]].values.tolist() == [
+        ["TMNIST", "released, described", 0.003],
+        ["MNIST", "released, described", 0.003],
+        ["CIFAR10", "released", 0.001],
+        ["CIFAR10", "described", 0.003],
+    ]
+
+
+def test_protocol_bundles_set_exactly_the_released_and_the_described_values():
+    assert PAPER["experiments"]["latent"]["protocol_options"] == {
+        "released": {
+            "tmnist_z2": {"digits": [1, 2, 3, 4, 5, 6, 7, 8, 9]},
+            "mnist_d3": {"rotation_degrees": 60, "augment_rotation": False},
+            "cifar10_c4": {
+                "lr": 0.001,
+                "head": "softmax",
+                "adaptive_lambda_algebra": True,
+                "eval_split": "train",
+            },
+        },
+        "described": {
+            "tmnist_z2": {"digits": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]},
+            "mnist_d3": {"rotation_degrees": 120, "augment_rotation": True},
+            "cifar10_c4": {
+                "lr": 0.003,
+                "head": "linear",
+                "adaptive_lambda_algebra": False,
+                "eval_split": "test",
+            },
+        },
+    }
+    section = PAPER["experiments"]["latent"]
+    options = {"rotation_degrees", "augment_rotation", "lr", "head", "adaptive_lambda_algebra", "eval_split"}
+    assert not options & set(section["mnist_d3"]) - {"lr"} and not options & set(section["cifar10_c4"])
+    assert "digits" not in section["tmnist_z2"]
+
+
+def test_runs_differ_by_protocol_exactly_where_their_settings_do():
+    """Paper scale: every run per protocol (TMNIST's digits differ too): 6 training jobs per seed."""
+    plan = LatentPlan(paper_config())
+    variants = {run: plan.variants(run) for run in plan.runs()}
+    assert variants == {
+        "tmnist_z2": ["released", "described"],
+        "mnist_d3": ["released", "described"],
+        "cifar10_c4": ["released", "described"],
+    }
+    assert LatentPlan(paper_config(mnist_d3={"enabled": False})).figures() == ["figure3", "figure5"]
+    dry = snakemake("-n", "--cores", "1", "latent")
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    jobs = [line.split("wildcards: ")[1] for line in dry.stdout.splitlines() if "wildcards: variant=" in line]
+    assert len(jobs) == len(set(jobs)) == 30
+    per_variant = {v: sum(f"variant={v}," in j for j in jobs) for v in ("common", "released", "described")}
+    assert per_variant == {"common": 0, "released": 15, "described": 15}
+    assert (
+        sum(line.strip() == "wildcards: table=table2" for line in dry.stdout.splitlines()) == 2
+    )  # null, table
+
+
+def test_disabled_runs_drop_their_tables_figures_and_data():
+    plan = LatentPlan(
+        paper_config(mnist_d3={"enabled": False}, tmnist_z2={"dataset": None, "tmnist_csv": "t.csv"})
+    )
+    assert plan.tables() == ["table1", "table3"] and plan.figures() == ["figure3", "figure5"]
+    assert plan.datasets() == {"cifar10"} and plan.glyph_sources() == ["t.csv"]
+    config = paper_config()
+    config["experiments"]["latent"]["enabled"] = False
+    assert LatentPlan(config).targets() == [] and LatentPlan(config).datasets() == set()
+
+
+@pytest.mark.parametrize(
+    "tmnist,message",
+    [
+        ({"tmnist_csv": "t.csv"}, "set exactly one of dataset: tmnist_fonts"),
+        ({"dataset": None}, "set exactly one of dataset: tmnist_fonts"),
+        ({"fonts": ["Comic-Sans", "Bahianita-Regular"]}, r"\['Comic-Sans'\] cannot be rebuilt"),
+    ],
+)
+def test_tmnist_misconfiguration_is_a_config_error_only_when_enabled(tmnist, message):
+    with pytest.raises(ConfigError, match=message):
+        LatentPlan(paper_config(tmnist_z2=tmnist))
+    LatentPlan(paper_config(tmnist_z2={**tmnist, "enabled": False}))
+
+
+def test_schema_enums_are_the_plans_allowed_values():
+    schema = yaml.safe_load((REPO / "config" / "schemas" / "experiments" / "latent.schema.yaml").read_text())
+    runs = [k for k, v in schema["properties"].items() if "allOf" in v]
+    assert runs == list(LatentPlan.ALLOWED["runs"])
+    options = schema["$defs"]["options"]["properties"]
+    properties = {
+        f"{run}.{key}": prop
+        for run in runs
+        for where in (schema["properties"][run], options.get(run, {}))
+        for key, prop in where.get("properties", {}).items()
+    }
+    enums = {
+        k: tuple(p["enum"] if "enum" in p else [p["const"]])
+        for k, p in properties.items()
+        if {"enum", "const"} & set(p)
+    }
+    allowed = {k: tuple(v) for k, v in LatentPlan.ALLOWED.items() if k not in ("runs", "protocols")}
+    assert enums == allowed
 
 
 # ---- glyphs -------------------------------------------------------------------------------------
@@ -138,6 +329,18 @@ def test_cifar_pairs_are_exact_quarter_turns():
     assert pair["x1"].min() >= -1 and pair["x1"].max() <= 1 and set(power.tolist()) <= {1, 2, 3}
 
 
+def test_cifar_pairs_are_bit_identical_to_the_per_element_quarter_turns(monkeypatch):
+    images = torch.randint(
+        0, 256, (64, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(1)
+    )
+    source = CifarC4Pairs(images, torch.arange(64) % 10)
+    plan = source.plan(torch.Generator().manual_seed(4))
+    new = source.make(plan)
+    monkeypatch.setattr(latent_data, "rot90", old_rot90)
+    old = source.make(plan)
+    assert new.keys() == old.keys() and all(bit_equal(new[k], old[k]) for k in new)
+
+
 def test_split_indices_are_disjoint_and_sized():
     a, b = split_indices(100, (60, 30), torch.Generator().manual_seed(0))
     assert len(a) == 60 and len(b) == 30 and not set(a.tolist()) & set(b.tolist())
@@ -172,13 +375,25 @@ def test_cifar_classifier_is_appendix_b3():
     model = CifarClassifier(64)
     convs = (27 * 32 + 32) + (288 * 32 + 32) + (288 * 64 + 64) + 2 * (576 * 64 + 64)
     assert n_params(model.encoder) == convs + 1024 * 64 + 64 and n_params(model.classifier) == 650
-    probabilities = CifarClassifier(64, head="softmax").head(torch.randn(4, 64))
-    assert (
-        torch.allclose(probabilities.sum(1), torch.ones(4))
-        and n_params(CifarClassifier(64, "softmax").classifier) == 640
-    )
+    assert n_params(CifarClassifier(64, "softmax").classifier) == 640
     with pytest.raises(ValueError, match="head"):
         CifarClassifier(64, head="mlp")
+
+
+def test_released_softmax_head_is_the_authors_double_softmax():
+    """Classifiers.py: Sequential(Linear(bias=False), Softmax), then softmax again, then cross-entropy."""
+    torch.manual_seed(0)
+    model = CifarClassifier(4, head="softmax", classes=3)
+    weight = torch.tensor([[1.0, -2.0, 0.5, 0.0], [0.0, 1.0, 1.0, -1.0], [2.0, 0.0, -1.0, 1.0]])
+    with torch.no_grad():
+        model.classifier[0].weight.copy_(weight)
+    z = torch.tensor([[1.0, 0.0, 2.0, -1.0], [0.5, 0.5, -0.5, 3.0]])
+    y = torch.tensor([0, 2])
+    authors = F.softmax(F.softmax(z @ weight.T, dim=1), dim=1)
+    assert torch.allclose(model.head(z), authors)
+    assert torch.allclose(F.cross_entropy(model.head(z), y), F.cross_entropy(authors, y))
+    one_short = F.cross_entropy(F.softmax(z @ weight.T, dim=1), y)
+    assert not torch.allclose(F.cross_entropy(model.head(z), y), one_short)
 
 
 @pytest.mark.parametrize(
@@ -213,7 +428,7 @@ def test_regular_representation_has_zero_algebra_loss_and_the_expected_counts(ru
         assert result["eigen_counts"] == {"1": 16, "i": 16, "-1": 16, "-i": 16}
     else:
         assert result["irreps"] == pytest.approx({"trivial": m, "sign": m, "standard": 2 * m})
-    assert expected_analysis(run, dim) == result
+    assert regular_analysis(run, dim) == result
 
 
 def test_algebra_penalty_weights_the_d3_relations_as_the_released_code():
@@ -262,18 +477,16 @@ TINY = {
 
 def tiny_run(tmp_path, name, settings, files, tag):
     outputs = {k: str(tmp_path / tag / f"{k}.out") for k in ("metrics", "history", "eigenvalues", "weights")}
-    metrics = latent_run.train_run(
-        name,
+    job = RunJob(
         settings,
-        files,
-        seed=0,
+        0,
+        {"data": files},
+        outputs,
+        str(tmp_path / tag / "ckpt.pt"),
         device="cpu",
-        deterministic=False,
-        trace_every=2,
-        checkpoint=tmp_path / tag / "ckpt.pt",
-        outputs=outputs,
+        extra={"run": name, "trace_every": 2},
     )
-    return metrics, outputs
+    return train_run(job), outputs
 
 
 @pytest.fixture
@@ -346,12 +559,26 @@ def test_mnist_run_on_fixture_files_and_its_table(tmp_path):
     assert sum(
         metrics["irreps"][k] * d for k, d in (("trivial", 1), ("sign", 1), ("standard", 2))
     ) == pytest.approx(12)
-    frame = build("table2", [outputs["metrics"]], REPO / "config" / "reference" / "table2.yaml", ddof=0)
-    assert list(frame.columns[:6]) == ["source", "run", "seed", "trivial", "sign", "standard"]
-    assert list(frame["source"]) == ["this run", "this run", "this run, at initialisation"] + [
+    write_null("table2", 12, tmp_path / "null.csv")
+    runs = [("released", outputs["metrics"]), ("described", outputs["metrics"])]
+    reference = REPO / "config" / "reference" / "table2.yaml"
+    frame, judged, threshold = build("table2", runs, reference, tmp_path / "null.csv", 0, "test")
+    assert list(frame.columns[:7]) == ["source", "protocol", "run", "seed", "trivial", "sign", "standard"]
+    assert [c for c in frame.columns if c.startswith("residual")] == [
+        "residual r^3",
+        "residual s^2",
+        "residual srsr",
+    ]
+    assert list(frame["source"]) == 2 * ["this run", "this run", "this run, at initialisation"] + [
         "paper"
-    ] * 5 + ["regular rep. (exact)"]
+    ] * 6 + ["regular rep. (exact)"]
+    assert list(frame["protocol"][:6]) == 3 * ["released"] + 3 * ["described"]
     assert frame.iloc[-1][["trivial", "sign", "standard"]].tolist() == pytest.approx([2, 2, 4])
+    assert frame.iloc[-2]["trivial"] == f"5.295 ({np.std([5.017, 6.471, 5.004, 4.960, 5.021]):.3f})"
+    assert frame.iloc[0]["null threshold"] == threshold and len(judged.records) == 4
+    assert set(frame.iloc[0][["verdict: counts vs paper", "verdict: counts vs regular multiple"]]) == {
+        NOT_INTERPRETABLE_LABEL  # two epochs: far from a representation
+    }
     with pytest.raises(ValueError, match="samples from a split of 100"):
         tiny_run(tmp_path, "mnist_d3", {**settings, "train_samples": 90}, files, "too_many")
 
@@ -378,16 +605,34 @@ def test_released_adaptive_lambda_schedule():
     with torch.no_grad():
         task.model.generators.matrices[0].copy_(2 * torch.eye(6))  # ‖W⁴ - I‖ large
     task._adapt_lambda(0)
-    assert task.lambda_algebra == 1.0  # not in the first epoch
     task._adapt_lambda(1)
+    assert task.lambda_algebra == 1.0  # `current_epoch > 1`: not in the first two epochs
     task._adapt_lambda(2)
+    task._adapt_lambda(3)
     assert task.lambda_algebra == pytest.approx(1.21)
     with torch.no_grad():
         task.model.generators.matrices[0].copy_(torch.eye(6))  # W⁴ = I
-    for epoch in range(3, 6):
+    for epoch in range(4, 7):
         task._adapt_lambda(epoch)
     assert task.lambda_algebra == 1.0  # × 0.9, floored at the configured value
     assert task.state_dict()["lambda_algebra"] == 1.0
+
+
+def test_adaptive_lambda_changes_after_the_epochs_validation():
+    """Lightning's on_train_epoch_end runs after validation: the epoch's training and validation share λ_W."""
+    task = cifar_task(adaptive=True)
+    with torch.no_grad():
+        task.model.generators.matrices[0].copy_(2 * torch.eye(6))
+    with torch.no_grad():
+        penalty = float(algebra_penalty(task.spec, task.model.generators(), 1.0))
+    train = task.train_epoch(2, torch.Generator().manual_seed(0))
+    assert train["lambda_algebra"] == task.lambda_algebra == 1.0
+    with torch.no_grad():
+        task.model.generators.matrices[0].copy_(2 * torch.eye(6))  # as before the optimiser step
+        val = task.validate(2)
+    assert val["val_algebra"] == pytest.approx(penalty)  # validated with the epoch's λ_W = 1
+    task.end_epoch(2, {**train, **val})
+    assert task.lambda_algebra == pytest.approx(1.1)
 
 
 def test_paper_default_keeps_lambda_fixed():
@@ -399,12 +644,102 @@ def test_paper_default_keeps_lambda_fixed():
 def test_released_evaluation_split_draws_test_images_from_the_training_split():
     arrays = {"train_images": np.zeros((100, 2)), "test_images": np.zeros((30, 2))}
     sizes = {"train_samples": 60, "val_samples": 20, "test_samples": 25}
-    paper = latent_run._image_splits(arrays, sizes, seed=0)
-    released = latent_run._image_splits(arrays, sizes, seed=0, eval_split="train")
+    paper = image_splits(arrays, sizes, torch.Generator().manual_seed(1))
+    released = image_splits(arrays, sizes, torch.Generator().manual_seed(1), eval_split="train")
     assert (
         paper["test"].max() < 30 <= released["test"].max()
         and len(released["test"]) == 25
         and torch.equal(paper["train"], released["train"])
     )
     with pytest.raises(ValueError, match="from a split of 30"):
-        latent_run._image_splits(arrays, {**sizes, "test_samples": 40}, seed=0)
+        image_splits(arrays, {**sizes, "test_samples": 40}, torch.Generator())
+
+
+# ---- verdicts ------------------------------------------------------------------------------------
+
+
+def hand_made(seed, counts, residuals, judged="eigen_counts", dim=42):
+    """The metrics a run writes, with the given counts and relative residuals."""
+    return {
+        "seed": seed,
+        "settings": {"latent_dim": dim},
+        judged: counts,
+        "irreps": counts,
+        "relative_residuals": residuals,
+        "algebra_loss": 0.0,
+        "test": {"latent": 0.01},
+    }
+
+
+TABLE1_PAPER = {"+1": 21.4, "-1": 20.6}  # the mean of the paper's five runs
+
+
+@pytest.mark.parametrize(
+    "counts,residual,paper,verdicts",
+    [
+        ({"+1": 22, "-1": 20}, 0.05, TABLE1_PAPER, ("reproduced", "reproduced")),  # the regular multiple
+        ({"+1": 23, "-1": 19}, 0.05, {"+1": 22.5, "-1": 19.5}, ("reproduced", "differs")),  # 2 off 21/21
+        ({"+1": 30, "-1": 12}, 0.05, TABLE1_PAPER, ("differs", "differs")),  # another representation
+        ({"+1": 21, "-1": 21}, 1.6, TABLE1_PAPER, (NOT_INTERPRETABLE_LABEL,) * 2),  # no representation
+    ],
+)
+def test_count_verdicts_on_hand_made_runs(counts, residual, paper, verdicts):
+    run = hand_made(0, counts, {"r^2": residual})
+    judged = judge_runs("table1", [("released", run)], paper, 0.9, "paper")
+    row = judged.rows.iloc[0]
+    assert (row["verdict: counts vs paper"], row["verdict: counts vs regular multiple"]) == verdicts
+    assert row["residual r^2"] == residual and row["null threshold"] == 0.9
+    records = judged.records
+    assert list(records.columns) == [
+        "table", "row", "run", "seed", "protocol", "column", "kind", "run_mean", "run_std", "runs",
+        "paper_mean", "paper_std", "delta", "bound", "outcome", "scale", "verdict",
+    ]  # fmt: skip
+    assert records["column"].tolist() == ["counts vs paper", "counts vs regular multiple"]
+    assert set(records["kind"]) == {"count"} and records["verdict"].tolist() == list(verdicts)
+    assert records["delta"].iloc[1] == max(abs(counts["+1"] - 21), abs(counts["-1"] - 21))
+
+
+def test_every_relation_must_be_below_the_threshold():
+    regular = {"trivial": 5.0, "sign": 5.0, "standard": 10.0}
+    paper = {"trivial": 5.3, "sign": 4.8, "standard": 10.0}
+    one_bad = {"r^3": 0.05, "s^2": 0.05, "srsr": 0.9}  # root mean square 0.52 < 0.8, but srsr ≥ 0.8
+    run = hand_made(0, regular, one_bad, judged="irreps", dim=30)
+    row = judge_runs("table2", [("described", run)], paper, 0.8, "paper").rows.iloc[0]
+    assert row["verdict: counts vs regular multiple"] == NOT_INTERPRETABLE_LABEL
+    good = hand_made(0, regular, {**one_bad, "srsr": 0.1}, judged="irreps", dim=30)
+    row = judge_runs("table2", [("described", good)], paper, 0.8, "quick").rows.iloc[0]
+    assert row["verdict: counts vs regular multiple"] == "not comparable (quick) [reproduced]"
+
+
+def test_regular_claim_holds_fails_or_is_not_testable():
+    regular, other, small, large = {"+1": 21, "-1": 21}, {"+1": 30, "-1": 12}, {"r^2": 0.05}, {"r^2": 1.6}
+    runs = [
+        ("released", hand_made(0, regular, small)),
+        ("released", hand_made(1, {"+1": 22, "-1": 20}, small)),
+        ("described", hand_made(0, regular, small)),
+        ("described", hand_made(1, regular, large)),
+        ("common", hand_made(0, other, small)),
+        ("common", hand_made(1, regular, large)),
+    ]
+    judged = judge_runs("table1", runs, TABLE1_PAPER, 0.9, "paper")
+    assert judged.rows["run"].tolist() == [1, 2] * 3
+    claims = regular_claims("table1", judged, 0.9).set_index("protocol")
+    assert set(claims["claim"]) == {"latent_regular_tmnist"}
+    assert claims["outcome"].to_dict() == {
+        "released": "holds",
+        "described": "not testable",
+        "common": "fails",
+    }
+    assert "run(s) 2 not interpretable" in claims.loc["described", "detail"]
+    assert "1.60 ≥ null threshold 0.90" in claims.loc["described", "detail"]
+    assert "run(s) 1 interpretable and more than 1" in claims.loc["common", "detail"]
+
+
+def test_null_baseline_file_has_bins_and_one_threshold():
+    frame = null_frame("table1", 42)
+    assert len(frame) == 20 and frame["draws"].sum() == 1000 and frame["threshold"].nunique() == 1
+    assert frame[["residual_from", "residual_to"]].iloc[0].tolist() == [0.0, 0.1]
+    threshold = frame["threshold"].iloc[0]
+    below = frame[frame["residual_to"] <= threshold]
+    assert (below["near_regular"] < 0.05).all() and 0.3 <= threshold <= 1.2
+    assert null_frame("table1", 42).equals(frame)  # deterministic

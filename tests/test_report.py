@@ -4,6 +4,7 @@ import pytest
 from conftest import REPO
 
 from symrep.report.aggregate import aggregate, mean_std
+from symrep.report.claims import load_claims
 from symrep.report.reference import load_reference, reference_frame
 from symrep.report.tables import latex_escape, to_markdown, write_table
 
@@ -42,10 +43,23 @@ def test_latex_escape_and_markdown_pipes():
     assert "a\\|b" in to_markdown(pd.DataFrame({"c": ["a|b"]}))
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "config" / "reference").glob("*.yaml")), ids=lambda p: p.name)
+REFERENCES = sorted(p for p in (REPO / "config" / "reference").glob("*.yaml") if p.name != "claims.yaml")
+
+
+@pytest.mark.parametrize("path", REFERENCES, ids=lambda p: p.name)
 def test_every_reference_file_cites_its_source(path):
     reference = load_reference(path)
     assert reference["paper"] and reference["source"] and len(reference_frame(path)) > 0
+
+
+def test_every_claim_quotes_its_source_and_names_a_known_predicate():
+    claims = load_claims(REPO / "config" / "reference" / "claims.yaml")
+    assert len({c["id"] for c in claims}) == len(claims) >= 10
+    for claim in claims:
+        assert claim["predicate"] in ("greater", "lower", "reported"), claim["id"]
+        assert claim["claim"] and claim["source"], claim["id"]
+        if claim["predicate"] != "reported":
+            assert claim["table"] and claim["better"] and claim["worse"] and claim["columns"], claim["id"]
 
 
 def test_reference_without_source_is_rejected(tmp_path):

@@ -14,9 +14,9 @@ import torch
 from conftest import REPO, TEST_DIR, snakemake
 
 pytestmark = pytest.mark.workflow
-RUN = "results/ddmnist/C4/cnn/seed0"
-CHECKPOINT = "checkpoints/ddmnist/C4_cnn_seed0.ckpt"
-LOG = "logs/ddmnist/train/C4_cnn_seed0.log"
+RUN = "results/ddmnist/released/C4/cnn/seed0"
+CHECKPOINT = "checkpoints/ddmnist/released_C4_cnn_seed0.ckpt"
+LOG = "logs/ddmnist/train/released_C4_cnn_seed0.log"
 # DDMNIST alone, large enough for a few seconds of training (about a second per epoch).
 OVERRIDE = """\
 experiments:

@@ -162,3 +162,42 @@ def test_mean_plateau_rule_of_wang_et_al():
     assert not rule.should_stop(rising[:10])  # never before min_epochs
     assert rule.should_stop(rising)  # last five (0.95) no better than the five before (mean 0.93)
     assert not rule.should_stop([1.0 - 0.01 * i for i in range(15)])
+
+
+def test_sparse_checkpoints_resume_from_the_last_one_written(tmp_path):
+    def interrupt(epoch, record):
+        if epoch == 3:
+            raise InterruptedError  # before epoch 3's checkpoint would be written; epoch 1's is on disk
+
+    values = [0.1, 0.2, 0.6, 0.3, 0.4, 0.5]
+    with pytest.raises(InterruptedError):
+        fit(
+            Scripted(values),
+            max_epochs=6,
+            stopping=EarlyStopping("val_acc", mode="max"),
+            rng=torch.Generator(),
+            checkpoint=tmp_path / "c",
+            on_epoch=interrupt,
+            checkpoint_every=2,
+        )
+    assert torch.load(tmp_path / "c", weights_only=False)["epochs_done"] == 2
+    task = Scripted(values)
+    result = fit(
+        task,
+        max_epochs=6,
+        stopping=EarlyStopping("val_acc", mode="max"),
+        rng=torch.Generator(),
+        checkpoint=tmp_path / "c",
+        checkpoint_every=2,
+    )
+    assert result.resumed_from == 2 and len(result.history) == 6 and not (tmp_path / "c").exists()
+    assert result.best_epoch == 2 and task.model.weight.item() == 2.0
+    with pytest.raises(ValueError, match="checkpoint_every"):
+        fit(
+            task,
+            max_epochs=1,
+            stopping=EarlyStopping("val_acc"),
+            rng=torch.Generator(),
+            checkpoint=tmp_path / "c",
+            checkpoint_every=0,
+        )

@@ -5,7 +5,8 @@ changed no number.
 
 CSV tables and histories are compared cell by cell (columns of timings and throughput skipped), JSON
 metrics key by key (timings, throughput and the software environment skipped), weights (.pt) tensor by
-tensor with torch.equal, Markdown/LaTeX line by line (lines naming timings skipped). Prints every
+tensor with torch.equal, Markdown/LaTeX line by line (lines naming timings skipped, and in a table whose
+header names a timing, e.g. "train minutes", that column's cells). Prints every
 difference and exits non-zero if there is one; a file present on one side only counts as a difference.
 """
 
@@ -62,6 +63,33 @@ def _json_equal(a, b, where: str, out: list[str]) -> None:
         out.append(f"{where}: {a!r} vs {b!r}")
 
 
+def _cells(line: str) -> list[str]:
+    """A Markdown (|-separated) or LaTeX (&-separated) table row's cells; [] for other lines."""
+    if line.startswith("|"):
+        return [c.strip() for c in line.strip().strip("|").split("|")]
+    return [c.strip() for c in line.split("&")] if "&" in line else []
+
+
+def _text_differences(a: list[str], b: list[str]) -> list[tuple[int, str, str]]:
+    """Lines that differ, apart from lines naming timings and the timing columns of tables whose header
+    names them (a header is a row with a timing cell; its columns hold until a blank line)."""
+    out, clock_columns, width = [], set(), 0
+    for i, (x, y) in enumerate(zip(a, b)):
+        cells = _cells(x)
+        if not x.strip():
+            clock_columns, width = set(), 0
+        elif cells and any(CLOCK.search(c) for c in cells):
+            clock_columns, width = {j for j, c in enumerate(cells) if CLOCK.search(c)}, len(cells)
+        if x == y or CLOCK.search(x):
+            continue
+        other = _cells(y)
+        same_table = bool(clock_columns) and len(cells) == len(other) == width
+        if same_table and all(p == q for j, (p, q) in enumerate(zip(cells, other)) if j not in clock_columns):
+            continue
+        out.append((i, x, y))
+    return out
+
+
 def compare_file(old: Path, new: Path) -> list[str]:
     out: list[str] = []
     if old.suffix == ".csv":
@@ -83,11 +111,7 @@ def compare_file(old: Path, new: Path) -> list[str]:
         if len(a) != len(b):
             out.append(f"{new}: {len(a)} vs {len(b)} lines")
         else:
-            out += [
-                f"{new}:{i + 1}: {x!r} vs {y!r}"
-                for i, (x, y) in enumerate(zip(a, b))
-                if x != y and not CLOCK.search(x)
-            ]
+            out += [f"{new}:{i + 1}: {x!r} vs {y!r}" for i, x, y in _text_differences(a, b)]
     return out
 
 

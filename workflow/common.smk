@@ -5,7 +5,8 @@ from pathlib import Path
 import yaml
 
 from symrep.codedeps import code_fingerprint
-from symrep.config import check_datasets, deep_merge, needed_datasets, validate_config
+from symrep.config import deep_merge, validate_config
+from symrep.data.availability import check_datasets
 from symrep.data.catalog import ARTIFACTS, DATASETS
 from symrep.data.fixtures import FIXTURE_FILES
 
@@ -23,9 +24,7 @@ def _layer_config():
 _layer_config()
 validate_config(config, REPO / "config" / "schemas" / "config.schema.yaml")
 
-EXPERIMENTS = config["experiments"]
 PLANS = {}  # experiment name -> its plan; each workflow/<experiment>.smk registers one
-TARGETS = []  # final outputs of experiments without a plan
 # the device and determinism: params of every training job besides its settings and code
 RUN = dict(device=config["device"], deterministic=config["deterministic"])
 
@@ -55,16 +54,30 @@ def enabled_plans():
 
 def needed():
     """Every dataset an enabled experiment reads."""
-    unplanned = {k: v for k, v in EXPERIMENTS.items() if k not in PLANS}
-    return sorted(
-        needed_datasets(unplanned).union(*(p.datasets() for p in enabled_plans()))
-    )
+    return sorted(set().union(*(plan.datasets() for plan in enabled_plans())))
+
+
+def hyperparameter_tables():
+    """Paper tables rendered from the configuration alone, each registered by its enabled experiment."""
+    return {
+        t: s
+        for plan in enabled_plans()
+        for t, s in plan.hyperparameter_tables().items()
+    }
 
 
 def all_targets(wildcards):
-    """Every enabled experiment's outputs, and a data card per dataset they read."""
+    """Every enabled experiment's outputs, its hyperparameter tables, a data card per dataset read, and
+    the reproduction summary."""
+    tables = [
+        f"results/tables/{t}.{ext}"
+        for t in hyperparameter_tables()
+        for ext in ("csv", "md", "tex")
+    ]
     planned = [target for plan in enabled_plans() for target in plan.targets()]
-    return TARGETS + planned + [f"results/data/{d}.json" for d in needed()]
+    cards = [f"results/data/{d}.json" for d in needed()]
+    summary = ["results/reproduction.md", "results/reproduction.html"]
+    return planned + tables + cards + summary
 
 
 # Data (workflow/data.smk)
@@ -93,12 +106,5 @@ def fixture_input(wildcards):
     return f"{FIXTURES}/{wildcards.artifact}" if FIXTURES else []
 
 
-# Hyperparameter tables of experiments without a plan (workflow/report.smk adds the plans' own)
-HYPERPARAMETER_SETTINGS = {
-    "table7": EXPERIMENTS["latent"],
-    "table10": EXPERIMENTS["medmnist3d"]["hyperparameters"],
-}
-
-
 def hyperparameter_settings(wildcards):
-    return HYPERPARAMETER_SETTINGS[wildcards.table]
+    return hyperparameter_tables()[wildcards.table]

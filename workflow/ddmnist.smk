@@ -32,10 +32,11 @@ rule ddmnist_train:
         history=f"{DDMNIST.RUN}/history.csv",
         weights=f"{DDMNIST.RUN}/model.pt",
     log:
-        "logs/ddmnist/train/{group}_{model}_seed{seed}.log",
+        "logs/ddmnist/train/{variant}_{group}_{model}_seed{seed}.log",
     benchmark:
-        "benchmarks/ddmnist/{group}_{model}_seed{seed}.tsv"
+        "benchmarks/ddmnist/{variant}_{group}_{model}_seed{seed}.tsv"
     wildcard_constraints:
+        variant=DDMNIST.variant_constraint(),
         group=DDMNIST.constraint("groups"),
         model=DDMNIST.constraint("models"),
         seed=r"\d+",
@@ -50,7 +51,7 @@ rule ddmnist_train:
         **RUN,
         code=code("scripts/ddmnist_train.py"),
         settings=DDMNIST.train_settings,
-        checkpoint="checkpoints/ddmnist/{group}_{model}_seed{seed}.ckpt",
+        checkpoint="checkpoints/ddmnist/{variant}_{group}_{model}_seed{seed}.ckpt",
     script:
         "../scripts/ddmnist_train.py"
 
@@ -66,6 +67,7 @@ rule ddmnist_table4:
         ),
         accuracy=multiext("results/ddmnist/accuracy", ".csv", ".md", ".tex"),
         runs="results/ddmnist/runs.csv",
+        verdicts="results/verdicts/table4.csv",
     log:
         "logs/ddmnist/table4.log",
     localrule: True
@@ -73,6 +75,7 @@ rule ddmnist_table4:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/ddmnist_table4.py"),
+        runs=DDMNIST.table_runs(),
         scale=config["scale"],
         ddof=config["std_ddof"],
     script:
@@ -92,8 +95,7 @@ rule ddmnist_figure6:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/ddmnist_figure6.py"),
-        groups=DDMNIST.section["groups"],
-        c4_augmentation=DDMNIST.section["c4_augmentation"],
+        rows=DDMNIST.figure6_noises(),
     script:
         "../scripts/ddmnist_figure6.py"
 

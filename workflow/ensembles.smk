@@ -1,22 +1,25 @@
 # Ensembles under data augmentation (docs/ensembles.md): members trained in blocks as one batched model,
-# evaluated on whole group orbits; Nordenfors & Flinth (figures 8, 9) and Gerken & Kessel (table 11).
-from symrep.experiments.ensembles.plan import EnsemblePlan, SUBEXPERIMENTS
+# evaluated on whole group orbits; Nordenfors & Flinth (figures 8, 9, claims) and Gerken & Kessel (table 11).
+# Paths carry the variant: a protocol, or common (a training run the protocols share).
+from symrep.experiments.ensembles.plan import SUB_EXPERIMENTS, WILDCARDS, EnsemblePlan
 
-ENSEMBLES = EnsemblePlan(config)
+# the plans by their `sub` wildcard
+ENSEMBLES = {plan.sub: register(plan(config)) for plan in SUB_EXPERIMENTS}
+NORDENFORS_FLINTH = ENSEMBLES["nordenfors_flinth"]
+GERKEN_KESSEL = ENSEMBLES["gerken_kessel"]
 
 
 rule ensembles_train:
     input:
-        data=lambda wc: raw(ENSEMBLES.sections[wc.sub]["dataset"]),
+        data=lambda wc: raw(ENSEMBLES[wc.sub].section["dataset"]),
     output:
-        weights="results/ensembles/{sub}/{run}/block{block}/weights.pt",
-        metrics="results/ensembles/{sub}/{run}/block{block}/metrics.json",
-        history="results/ensembles/{sub}/{run}/block{block}/history.csv",
+        weights=f"{EnsemblePlan.BLOCK}/weights.pt",
+        metrics=f"{EnsemblePlan.BLOCK}/metrics.json",
+        history=f"{EnsemblePlan.BLOCK}/history.csv",
     log:
-        "logs/ensembles/{sub}/{run}/train_block{block}.log",
+        "logs/ensembles/{sub}/{variant}/{group}/{architecture}/train_block{block}.log",
     wildcard_constraints:
-        sub="|".join(SUBEXPERIMENTS),
-        run="[A-Za-z0-9]+(_[a-z]+)?",
+        **WILDCARDS,
         block=r"\d+",
     conda:
         "../envs/symrep.yaml"
@@ -26,26 +29,29 @@ rule ensembles_train:
         runtime=240,
         mem_mb=16000,
     params:
+        **RUN,
         code=code("scripts/ensembles_train.py"),
-        settings=lambda wc: ENSEMBLES.train_settings(wc.sub, wc.run, int(wc.block)),
+        settings=lambda wc: ENSEMBLES[wc.sub].train_settings(wc),
+        checkpoint="checkpoints/ensembles/{sub}/{variant}/{group}/{architecture}/block{block}.ckpt",
     script:
         "../scripts/ensembles_train.py"
 
 
 rule ensembles_evaluate:
     input:
-        data=lambda wc: raw(ENSEMBLES.sections[wc.sub]["dataset"]),
+        data=lambda wc: raw(ENSEMBLES[wc.sub].section["dataset"]),
         ood=lambda wc: (
-            raw(ENSEMBLES.ood_dataset(wc.sub)) if ENSEMBLES.ood_dataset(wc.sub) else []
+            raw(ENSEMBLES[wc.sub].section["ood_dataset"])
+            if ENSEMBLES[wc.sub].section["ood_dataset"]
+            else []
         ),
-        weights=lambda wc: ENSEMBLES.weights(wc.sub, wc.run),
+        weights=lambda wc: ENSEMBLES[wc.sub].weights(wc),
     output:
-        "results/ensembles/{sub}/{run}/evaluation.csv",
+        f"{EnsemblePlan.RUN}/evaluation.csv",
     log:
-        "logs/ensembles/{sub}/{run}/evaluate.log",
+        "logs/ensembles/{sub}/{variant}/{group}/{architecture}/evaluate.log",
     wildcard_constraints:
-        sub="|".join(SUBEXPERIMENTS),
-        run="[A-Za-z0-9]+(_[a-z]+)?",
+        **WILDCARDS,
     conda:
         "../envs/symrep.yaml"
     threads: 1
@@ -54,48 +60,86 @@ rule ensembles_evaluate:
         runtime=120,
         mem_mb=16000,
     params:
+        **RUN,
         code=code("scripts/ensembles_evaluate.py"),
-        settings=lambda wc: ENSEMBLES.eval_settings(wc.sub, wc.run),
+        settings=lambda wc: ENSEMBLES[wc.sub].eval_settings(wc),
     script:
         "../scripts/ensembles_evaluate.py"
 
 
-rule ensembles_figures:
+rule ensembles_summary:
     input:
-        evaluations=ENSEMBLES.evaluations("nordenfors_flinth"),
-        reference=repo_file("config/reference/figure8.yaml"),
+        evaluations=NORDENFORS_FLINTH.evaluations(),
+        claims=repo_file("config/reference/claims.yaml"),
     output:
-        **ENSEMBLES.curve_figure(),
-        summary="results/ensembles/nordenfors_flinth/summary.csv",
-        figure8=report(
-            multiext("results/figures/figure8", ".png", ".pdf"), category="Ensembles"
-        ),
-        claims=multiext(
-            "results/ensembles/nordenfors_flinth/claims", ".csv", ".md", ".tex"
+        summary=NORDENFORS_FLINTH.SUMMARY,
+        claims=NORDENFORS_FLINTH.CLAIMS,
+        cases=multiext(
+            "results/ensembles/nordenfors_flinth/claim_cases", ".csv", ".md", ".tex"
         ),
     log:
-        "logs/ensembles/nordenfors_flinth/figures.log",
+        "logs/ensembles/nordenfors_flinth/summary.log",
     localrule: True
     conda:
         "../envs/symrep.yaml"
     params:
-        code=code("scripts/ensembles_figures.py"),
+        code=code("scripts/ensembles_summary.py"),
+        runs=NORDENFORS_FLINTH.evaluation_runs(),
         scale=config["scale"],
         ddof=config["std_ddof"],
     script:
-        "../scripts/ensembles_figures.py"
+        "../scripts/ensembles_summary.py"
+
+
+rule ensembles_figure8:
+    input:
+        summary=NORDENFORS_FLINTH.SUMMARY,
+    output:
+        png=report("results/figures/figure8.png", category="Ensembles"),
+        pdf="results/figures/figure8.pdf",
+    log:
+        "logs/ensembles/nordenfors_flinth/figure8.log",
+    localrule: True
+    conda:
+        "../envs/symrep.yaml"
+    params:
+        code=code("scripts/ensembles_figure8.py"),
+        scale=config["scale"],
+    script:
+        "../scripts/ensembles_figure8.py"
+
+
+# a target only when epoch_curve_groups names a group
+rule ensembles_figure9:
+    input:
+        evaluations=[f for _, f in NORDENFORS_FLINTH.curve_runs()],
+    output:
+        png=report("results/figures/figure9.png", category="Ensembles"),
+        pdf="results/figures/figure9.pdf",
+    log:
+        "logs/ensembles/nordenfors_flinth/figure9.log",
+    localrule: True
+    conda:
+        "../envs/symrep.yaml"
+    params:
+        code=code("scripts/ensembles_figure9.py"),
+        runs=NORDENFORS_FLINTH.curve_runs(),
+        scale=config["scale"],
+        ddof=config["std_ddof"],
+    script:
+        "../scripts/ensembles_figure9.py"
 
 
 rule ensembles_table11:
     input:
-        evaluations=ENSEMBLES.evaluations("gerken_kessel"),
+        evaluations=GERKEN_KESSEL.evaluations(),
         reference=repo_file("config/reference/table11.yaml"),
     output:
         table=report(
             multiext("results/tables/table11", ".csv", ".md", ".tex"),
             category="Ensembles",
         ),
-        claims=multiext("results/ensembles/gerken_kessel/claims", ".csv", ".md", ".tex"),
+        verdicts=GERKEN_KESSEL.VERDICTS,
         accuracy="results/ensembles/gerken_kessel/accuracy.csv",
     log:
         "logs/ensembles/gerken_kessel/table11.log",
@@ -103,19 +147,22 @@ rule ensembles_table11:
     conda:
         "../envs/symrep.yaml"
     params:
-        code=code("scripts/ensembles_table.py"),
-        settings=ENSEMBLES.sections["gerken_kessel"],
+        code=code("scripts/ensembles_table11.py"),
+        runs=GERKEN_KESSEL.evaluation_runs(),
+        settings=GERKEN_KESSEL.section,
         scale=config["scale"],
         ddof=config["std_ddof"],
     script:
-        "../scripts/ensembles_table.py"
+        "../scripts/ensembles_table11.py"
 
 
-TARGETS += ENSEMBLES.targets()
-
-
-# `snakemake ensembles`: Figures 8-9, Table 11 and the claims tables of the enabled parts
+# `snakemake ensembles`: Figures 8-9, the claims and Table 11 of the enabled parts
 rule ensembles:
     input:
-        ENSEMBLES.targets(),
+        [
+            target
+            for plan in ENSEMBLES.values()
+            if plan.enabled
+            for target in plan.targets()
+        ],
     localrule: True

@@ -1,184 +1,169 @@
-# Main paper §4, appendix B: learned latent representations (Tables 1-3; Figures 3-5). docs/latent.md
-from pathlib import Path
+# Learned latent representations (main paper §4, appendix B): Tables 1-3 with their verdicts and claims,
+# and Figures 3-5 (Table 7: workflow/report.smk). Per (variant, run, seed) one training job; TMNIST's
+# glyphs built once; per table one null baseline. docs/latent.md
+from symrep.experiments.latent.plan import LatentPlan
 
-LATENT = EXPERIMENTS["latent"]
-LATENT_RUNS = [
-    run
-    for run in ("tmnist_z2", "mnist_d3", "cifar10_c4")
-    if LATENT["enabled"] and LATENT[run]["enabled"]
-]
-LATENT_TABLES = {
-    t: r
-    for t, r in {
-        "table1": "tmnist_z2",
-        "table2": "mnist_d3",
-        "table3": "cifar10_c4",
-    }.items()
-    if r in LATENT_RUNS
-}
-LATENT_FIGURES = {
-    "figure3": bool(LATENT_RUNS),
-    "figure4": "mnist_d3" in LATENT_RUNS,
-    "figure5": "tmnist_z2" in LATENT_RUNS,
-}
-LATENT_FIGURES = [f for f, enabled in LATENT_FIGURES.items() if enabled]
-# Paper-scale wall time of one run on one GPU, in minutes (generous), and memory.
-LATENT_RUNTIME = {"tmnist_z2": 60, "mnist_d3": 120, "cifar10_c4": 240}
-LATENT_MEM_MB = {"tmnist_z2": 2000, "mnist_d3": 4000, "cifar10_c4": 8000}
-TMNIST = LATENT["tmnist_z2"]
-if "tmnist_z2" in LATENT_RUNS and (TMNIST["dataset"] is None) == (
-    TMNIST["tmnist_csv"] is None
-):
-    raise ValueError(
-        "experiments.latent.tmnist_z2: set exactly one of dataset: tmnist_fonts (rebuild the glyphs from "
-        "the font files) and tmnist_csv: <path to TMNIST_Data.csv> (then dataset: null)"
-    )
-LATENT_FONTS = {Path(f).stem for f in raw("tmnist_fonts")}
-if (
-    "tmnist_z2" in LATENT_RUNS
-    and TMNIST["dataset"]
-    and set(TMNIST["fonts"]) - LATENT_FONTS
-):
-    raise ValueError(
-        f"experiments.latent.tmnist_z2.fonts: {sorted(set(TMNIST['fonts']) - LATENT_FONTS)} cannot be "
-        f"rebuilt from font files (available: {sorted(LATENT_FONTS)}); use tmnist_csv for other fonts"
-    )
-
-
-LATENT_SEEDS = config["seeds"]
-LATENT_FIGURE_INPUTS = {
-    "figure3": {
-        "weights": [
-            f"results/latent/{r}/seed{LATENT_SEEDS[0]}/weights.pt" for r in LATENT_RUNS
-        ]
-    },
-    "figure4": {
-        name: expand(
-            f"results/latent/mnist_d3/seed{{seed}}/{name}.{ext}", seed=LATENT_SEEDS
-        )
-        for name, ext in (("eigenvalues", "csv"), ("weights", "pt"))
-    },
-    "figure5": {"glyphs": "resources/tmnist/glyphs.npz"},
-}
+LATENT = register(LatentPlan(config))
 
 
 rule latent_tmnist_glyphs:
     input:
-        sources=[TMNIST["tmnist_csv"]] if TMNIST["tmnist_csv"] else raw("tmnist_fonts"),
+        sources=LATENT.glyph_sources(),
     output:
-        "resources/tmnist/glyphs.npz",
+        LATENT.GLYPHS,
     log:
         "logs/latent/tmnist_glyphs.log",
     localrule: True
     conda:
         "../envs/symrep.yaml"
     params:
-        code=code("scripts/latent_glyphs.py"),
-        fonts=TMNIST["fonts"],
-        from_csv=TMNIST["tmnist_csv"] is not None,
+        code=code("scripts/latent_tmnist_glyphs.py"),
+        fonts=LATENT.tmnist["fonts"],
+        from_csv=LATENT.glyphs_from_csv(),
     script:
-        "../scripts/latent_glyphs.py"
+        "../scripts/latent_tmnist_glyphs.py"
 
 
 rule latent_train:
     input:
-        data=lambda wc: (
-            ["resources/tmnist/glyphs.npz"]
-            if wc.run == "tmnist_z2"
-            else raw(LATENT[wc.run]["dataset"])
-        ),
+        data=LATENT.train_inputs,
     output:
-        metrics="results/latent/{run}/seed{seed}/metrics.json",
-        history="results/latent/{run}/seed{seed}/history.csv",
-        eigenvalues="results/latent/{run}/seed{seed}/eigenvalues.csv",
-        weights="results/latent/{run}/seed{seed}/weights.pt",
+        metrics=f"{LATENT.RUN}/metrics.json",
+        history=f"{LATENT.RUN}/history.csv",
+        eigenvalues=f"{LATENT.RUN}/eigenvalues.csv",
+        weights=f"{LATENT.RUN}/weights.pt",
     log:
-        "logs/latent/{run}/seed{seed}.log",
+        "logs/latent/{variant}/{run}/seed{seed}.log",
     wildcard_constraints:
-        run="|".join(LATENT_RUNS) or "none",
+        variant=LATENT.variant_constraint(),
+        run=LATENT.constraint("runs"),
         seed=r"\d+",
     conda:
         "../envs/symrep.yaml"
     threads: 1
     resources:
         gpu=1,
-        runtime=lambda wc: LATENT_RUNTIME[wc.run],
-        mem_mb=lambda wc: LATENT_MEM_MB[wc.run],
+        runtime=LATENT.train_runtime,
+        mem_mb=LATENT.train_mem_mb,
     params:
+        **RUN,
         code=code("scripts/latent_train.py"),
-        settings=lambda wc: LATENT[wc.run],
-        trace_every=LATENT["trace_every"],
-        device=config["device"],
-        deterministic=config["deterministic"],
-        checkpoint=lambda wc: f"checkpoints/latent/{wc.run}/seed{wc.seed}.pt",
+        settings=LATENT.train_settings,
+        run="{run}",
+        trace_every=LATENT.section["trace_every"],
+        checkpoint="checkpoints/latent/{variant}/{run}/seed{seed}.pt",
     script:
         "../scripts/latent_train.py"
 
 
+rule latent_null:
+    output:
+        LATENT.NULL,
+    log:
+        "logs/latent/null_{table}.log",
+    wildcard_constraints:
+        table=LATENT.table_constraint(),
+    localrule: True
+    conda:
+        "../envs/symrep.yaml"
+    params:
+        code=code("scripts/latent_null.py"),
+        dim=LATENT.null_dim,
+    script:
+        "../scripts/latent_null.py"
+
+
 rule latent_table:
     input:
-        metrics=lambda wc: expand(
-            "results/latent/{run}/seed{seed}/metrics.json",
-            run=LATENT_TABLES[wc.table],
-            seed=LATENT_SEEDS,
-        ),
+        metrics=LATENT.table_metrics,
+        null=LATENT.NULL,
         reference=repo_file("config/reference/{table}.yaml"),
     output:
-        report(
+        table=report(
             multiext("results/tables/{table}", ".csv", ".md", ".tex"),
             category="Learned latent representations",
         ),
+        verdicts="results/verdicts/{table}.csv",
+        claims=LATENT.CLAIMS,
     log:
         "logs/latent/{table}.log",
     wildcard_constraints:
-        table="|".join(LATENT_TABLES) or "none",
+        table=LATENT.table_constraint(),
     localrule: True
     conda:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/latent_table.py"),
+        runs=LATENT.table_runs,
         scale=config["scale"],
         ddof=config["std_ddof"],
     script:
         "../scripts/latent_table.py"
 
 
-rule latent_figure:
+rule latent_figure3:
     input:
-        unpack(lambda wc: LATENT_FIGURE_INPUTS[wc.figure]),
+        weights=LATENT.figure3_weights(),
     output:
-        report(
-            multiext("results/figures/{figure}", ".png", ".pdf"),
-            category="Learned latent representations",
+        png=report(
+            "results/figures/figure3.png", category="Learned latent representations"
         ),
+        pdf="results/figures/figure3.pdf",
     log:
-        "logs/latent/{figure}.log",
-    wildcard_constraints:
-        figure="|".join(LATENT_FIGURES) or "none",
+        "logs/latent/figure3.log",
     localrule: True
     conda:
         "../envs/symrep.yaml"
     params:
-        code=code("scripts/latent_figure.py"),
-        runs=lambda wc: LATENT_RUNS if wc.figure == "figure3" else [],
-        settings=lambda wc: TMNIST if wc.figure == "figure5" else {},
+        code=code("scripts/latent_figure3.py"),
+        rows=LATENT.figure3_rows(),
     script:
-        "../scripts/latent_figure.py"
+        "../scripts/latent_figure3.py"
 
 
-LATENT_TARGETS = [
-    *expand(
-        "results/tables/{table}.{ext}", table=LATENT_TABLES, ext=["csv", "md", "tex"]
-    ),
-    *expand(
-        "results/figures/{figure}.{ext}", figure=LATENT_FIGURES, ext=["png", "pdf"]
-    ),
-]
-TARGETS += LATENT_TARGETS
+rule latent_figure4:
+    input:
+        eigenvalues=LATENT.figure4_files("eigenvalues.csv"),
+        weights=LATENT.figure4_files("weights.pt"),
+    output:
+        png=report(
+            "results/figures/figure4.png", category="Learned latent representations"
+        ),
+        pdf="results/figures/figure4.pdf",
+    log:
+        "logs/latent/figure4.log",
+    localrule: True
+    conda:
+        "../envs/symrep.yaml"
+    params:
+        code=code("scripts/latent_figure4.py"),
+        variants=LATENT.variants("mnist_d3"),
+    script:
+        "../scripts/latent_figure4.py"
 
 
-# `snakemake latent`: Tables 1-3 and Figures 3-5 of the enabled runs
+rule latent_figure5:
+    input:
+        glyphs=LATENT.GLYPHS,
+    output:
+        png=report(
+            "results/figures/figure5.png", category="Learned latent representations"
+        ),
+        pdf="results/figures/figure5.pdf",
+    log:
+        "logs/latent/figure5.log",
+    localrule: True
+    conda:
+        "../envs/symrep.yaml"
+    params:
+        code=code("scripts/latent_figure5.py"),
+        settings=LATENT.tmnist,
+    script:
+        "../scripts/latent_figure5.py"
+
+
+# `snakemake latent`: Tables 1-3 (with verdicts and claims) and Figures 3-5 of the enabled runs
 rule latent:
     input:
-        LATENT_TARGETS,
+        LATENT.targets(),
     localrule: True

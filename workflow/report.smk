@@ -1,10 +1,5 @@
 # Tables rendered from configuration alone: the main paper's hyperparameter tables, each registered by
 # its experiment's plan when the experiment is enabled (this file is included after the experiments).
-HYPERPARAMETER_SETTINGS.update(
-    {t: s for plan in enabled_plans() for t, s in plan.hyperparameter_tables().items()}
-)
-
-
 rule hyperparameter_table:
     input:
         reference=repo_file("config/reference/{table}.yaml"),
@@ -16,7 +11,7 @@ rule hyperparameter_table:
     log:
         "logs/report/{table}.log",
     wildcard_constraints:
-        table="|".join(HYPERPARAMETER_SETTINGS),
+        table="|".join(hyperparameter_tables()) or "(?!)",
     localrule: True
     conda:
         "../envs/symrep.yaml"
@@ -26,10 +21,3 @@ rule hyperparameter_table:
         scale=config["scale"],
     script:
         "../scripts/hyperparameter_table.py"
-
-
-TARGETS += expand(
-    "results/tables/{table}.{ext}",
-    table=HYPERPARAMETER_SETTINGS,
-    ext=["csv", "md", "tex"],
-)

@@ -1,22 +1,16 @@
-# Main paper §6.3, appendix C.3: smoke plumes generated with PhiFlow, autoregressive prediction
-# (Table 6; Figures 2, 7). Protocol, options and deviations: docs/smoke.md.
-from symrep.data import smoke as smoke_data
-from symrep.experiments import smoke_settings
+# SMOKE (main paper §6.3, appendix C.3): Table 6 and Figures 2, 7. Smoke plumes generated with PhiFlow
+# in one job; per (variant, model, seed) one training job of autoregressive prediction, tested under every
+# protocol it serves. docs/smoke.md
+from symrep.experiments.smoke.plan import SmokePlan
 
-SMOKE = EXPERIMENTS["smoke"]
-smoke_settings.check(SMOKE)
-SMOKE_SIMS = [
-    f"resources/smoke/{smoke_data.file_name(k, j)}"
-    for k, j in smoke_data.rotation_set(SMOKE["generator"]["simulations"])
-]
-SMOKE_RUN = "results/smoke/{model}/seed{seed}"
+SMOKE = register(SmokePlan(config))
 
 
 rule smoke_generate:
     output:
-        sims=SMOKE_SIMS,
-        check="resources/smoke/symmetry_check.npy",
-        card="results/data/smoke.json",
+        sims=SMOKE.simulations(),
+        check=SMOKE.CHECK,
+        card=SMOKE.CARD,
     log:
         "logs/smoke/generate.log",
     conda:
@@ -27,29 +21,27 @@ rule smoke_generate:
         mem_mb=8000,
     params:
         code=code("scripts/smoke_generate.py"),
-        generator=SMOKE["generator"],
+        generator=SMOKE.section["generator"],
+        tasks=SMOKE.rotation_set(),
     script:
         "../scripts/smoke_generate.py"
 
 
 rule smoke_train:
     input:
-        train=[
-            f"resources/smoke/{smoke_data.file_name(*t)}"
-            for t in SMOKE["tasks"]["train"]
-        ],
-        domain=[
-            f"resources/smoke/{smoke_data.file_name(*t)}"
-            for t in SMOKE["tasks"]["test_domain"]
-        ],
+        train=SMOKE.task_files("train"),
+        domain=SMOKE.task_files("test_domain"),
     output:
-        metrics=f"{SMOKE_RUN}/metrics.json",
-        history=f"{SMOKE_RUN}/history.csv",
-        weights=f"{SMOKE_RUN}/model.pt",
+        metrics=f"{SMOKE.RUN}/metrics.json",
+        history=f"{SMOKE.RUN}/history.csv",
+        weights=f"{SMOKE.RUN}/model.pt",
     log:
-        "logs/smoke/train/{model}/seed{seed}.log",
+        "logs/smoke/train/{variant}_{model}_seed{seed}.log",
+    benchmark:
+        "benchmarks/smoke/{variant}_{model}_seed{seed}.tsv"
     wildcard_constraints:
-        model="|".join(smoke_settings.MODELS),
+        variant=SMOKE.variant_constraint(),
+        model=SMOKE.constraint("models"),
         seed=r"\d+",
     conda:
         "../envs/symrep.yaml"
@@ -59,26 +51,25 @@ rule smoke_train:
         runtime=720,
         mem_mb=16000,
     params:
+        **RUN,
         code=code("scripts/smoke_train.py"),
-        run=lambda wildcards: smoke_settings.run_settings(SMOKE, wildcards.model),
-        device=config["device"],
-        deterministic=config["deterministic"],
-        checkpoint="checkpoints/smoke/{model}/seed{seed}.pt",
+        settings=SMOKE.train_settings,
+        checkpoint="checkpoints/smoke/{variant}_{model}_seed{seed}.ckpt",
     script:
         "../scripts/smoke_train.py"
 
 
 rule smoke_table6:
     input:
-        runs=expand(
-            f"{SMOKE_RUN}/metrics.json", model=SMOKE["models"], seed=config["seeds"]
-        ),
+        runs=SMOKE.metrics(),
         reference=repo_file("config/reference/table6.yaml"),
     output:
-        report(
+        table=report(
             multiext("results/tables/table6", ".csv", ".md", ".tex"),
             category="SMOKE",
         ),
+        runs=SMOKE.TABLE_RUNS,
+        verdicts=SMOKE.VERDICTS,
     log:
         "logs/smoke/table6.log",
     localrule: True
@@ -86,49 +77,53 @@ rule smoke_table6:
         "../envs/symrep.yaml"
     params:
         code=code("scripts/smoke_table6.py"),
+        runs=SMOKE.table_runs(),
         scale=config["scale"],
         ddof=config["std_ddof"],
-        training=SMOKE["training"],
+        training=SMOKE.section["training"],
     script:
         "../scripts/smoke_table6.py"
 
 
-rule smoke_figures:
+rule smoke_figure2:
     input:
-        check="resources/smoke/symmetry_check.npy",
-        card="results/data/smoke.json",
+        check=SMOKE.CHECK,
+        card=SMOKE.CARD,
     output:
-        report(
-            multiext("results/figures/figure2", ".png", ".pdf"),
-            category="SMOKE",
-        ),
-        report(
-            multiext("results/figures/figure7", ".png", ".pdf"),
-            category="SMOKE",
-        ),
+        png=report("results/figures/figure2.png", category="SMOKE"),
+        pdf="results/figures/figure2.pdf",
     log:
-        "logs/smoke/figures.log",
+        "logs/smoke/figure2.log",
     localrule: True
     conda:
         "../envs/symrep.yaml"
     params:
-        code=code("scripts/smoke_figures.py"),
-        action=SMOKE["training"]["action"],
+        code=code("scripts/smoke_figure2.py"),
+        action=SMOKE.options("described")["action"],
     script:
-        "../scripts/smoke_figures.py"
+        "../scripts/smoke_figure2.py"
 
 
-SMOKE_TARGETS = [
-    *expand("results/tables/table6.{ext}", ext=["csv", "md", "tex"]),
-    *expand("results/figures/figure{n}.{ext}", n=[2, 7], ext=["png", "pdf"]),
-    "results/data/smoke.json",
-]
-if SMOKE["enabled"]:
-    TARGETS += SMOKE_TARGETS
+rule smoke_figure7:
+    input:
+        check=SMOKE.CHECK,
+    output:
+        png=report("results/figures/figure7.png", category="SMOKE"),
+        pdf="results/figures/figure7.pdf",
+    log:
+        "logs/smoke/figure7.log",
+    localrule: True
+    conda:
+        "../envs/symrep.yaml"
+    params:
+        code=code("scripts/smoke_figure7.py"),
+        actions=SMOKE.figure_actions(),
+    script:
+        "../scripts/smoke_figure7.py"
 
 
-# `snakemake smoke`: Table 6, Figures 2 and 7, the data card
+# `snakemake smoke`: Table 6 with its verdicts and runs, Figures 2 and 7, the data card
 rule smoke:
     input:
-        SMOKE_TARGETS,
+        SMOKE.targets(),
     localrule: True

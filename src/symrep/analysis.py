@@ -6,7 +6,8 @@ class-multiplication matrices), and for direct products from the factors' charac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -37,16 +38,21 @@ class CharacterTable:
         return out
 
 
-def character_table(group: FiniteGroup, seed: int = 0) -> CharacterTable:
+def character_table(group: FiniteGroup, seed: int = 0, names: Sequence[str] | None = None) -> CharacterTable:
     """Irreducible characters, "trivial" first. Names: C<n>: "k=<k>" with χ(r) = exp(2πik/n);
-    D3: "sign", "standard"; AxB: "(<A irrep>, <B irrep>)" (products of the factors' characters);
-    otherwise "<dim>_<i>" (i-th irrep of that dimension, e.g. "1_1", "2_1")."""
+    AxB: "(<A irrep>, <B irrep>)" (products of the factors' characters); otherwise "<dim>_<i>" (i-th
+    irrep of that dimension, ordered by character values, e.g. D3: "trivial", "1_1" (sign), "2_1");
+    `names` replaces them, in that order."""
     classes = group.conjugacy_classes()
     if group.factor_groups is not None:
-        return _product_table(group, classes)
-    values, dims = _burnside(group, classes, seed)
-    names, order = _name_irreps(group, values, dims)
-    return CharacterTable(names, dims[order].tolist(), classes, values[order])
+        table = _product_table(group, classes)
+    else:
+        values, dims = _burnside(group, classes, seed)
+        default, order = _name_irreps(group, values, dims)
+        table = CharacterTable(default, dims[order].tolist(), classes, values[order])
+    if names is not None and len(names) != len(table.names):
+        raise ValueError(f"{group.name} has {len(table.names)} irreducible representations, not {len(names)}")
+    return table if names is None else replace(table, names=list(names))
 
 
 def _burnside(group: FiniteGroup, classes, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -79,8 +85,6 @@ def _name_irreps(group: FiniteGroup, values, dims) -> tuple[list[str], list[int]
         order = np.argsort(ks).tolist()  # class 1 of C<n> is {r}
         return ["trivial"] + [f"k={k}" for k in ks[order][1:]], order
     order = sorted(range(len(dims)), key=lambda i: (dims[i], *(-np.round(values[i].real, 6))))
-    if group.name == "D3":
-        return ["trivial", "sign", "standard"], order
     count: dict[int, int] = {}
     names = ["trivial"]
     for i in order[1:]:
@@ -124,7 +128,7 @@ def _word_matrix(mats, word, eye):
 def matrices_from_generators(group: FiniteGroup, generator_matrices) -> torch.Tensor:
     """rho(g) for every g, as the product of generator matrices along ``group.words[g]``."""
     mats = [torch.as_tensor(m) for m in generator_matrices]
-    eye = torch.eye(mats[0].shape[-1], dtype=mats[0].dtype)
+    eye = torch.eye(mats[0].shape[-1], dtype=mats[0].dtype, device=mats[0].device)
     return torch.stack([_word_matrix(mats, w, eye) for w in group.words])
 
 
@@ -133,7 +137,7 @@ def relation_residuals(group: FiniteGroup, generator_matrices) -> torch.Tensor:
     mats = [torch.as_tensor(m) for m in generator_matrices]
     if len(mats) != len(group.generators):
         raise ValueError(f"{group.name} has {len(group.generators)} generators, got {len(mats)} matrices")
-    eye = torch.eye(mats[0].shape[-1], dtype=mats[0].dtype)
+    eye = torch.eye(mats[0].shape[-1], dtype=mats[0].dtype, device=mats[0].device)
     res = [
         ((_word_matrix(mats, [p for p, e in rel for _ in range(e)], eye) - eye) ** 2).mean()
         for rel in group.relations

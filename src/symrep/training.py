@@ -106,6 +106,7 @@ class FitResult:
     stopped_early: bool
     resumed_from: int | None  # number of epochs already done when this process started
     selected: str  # "best" or "last": which weights the model holds now
+    best_model: dict  # the best-validation weights (a state dict), whichever the model holds
 
     @property
     def best(self) -> dict[str, float]:
@@ -156,15 +157,20 @@ def fit(
     fingerprint: str = "",
     select: str = "best",
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+    checkpoint_every: int = 1,
 ) -> FitResult:
     """Train for up to `max_epochs`, resuming from `checkpoint` when it holds a run with the same
     `fingerprint` (a digest of everything that defines the run; a mismatch starts afresh).
 
     `select="best"` leaves the best-validation weights in the model, `"last"` the final ones.
-    The checkpoint is deleted once training has finished.
+    The checkpoint is written after every `checkpoint_every`-th epoch (more than 1 for models whose
+    checkpoint costs more than their epoch; a killed run then redoes at most that many epochs) and
+    deleted once training has finished.
     """
     if select not in ("best", "last"):
         raise ValueError(f"select must be 'best' or 'last', not {select!r}")
+    if checkpoint_every < 1:
+        raise ValueError(f"checkpoint_every must be at least 1, not {checkpoint_every}")
     checkpoint = Path(checkpoint)
     state, resumed_from = _State(), None
     if checkpoint.exists():
@@ -214,6 +220,8 @@ def fit(
         )
         if on_epoch:
             on_epoch(epoch, record)
+        if state.epochs_done % checkpoint_every:
+            continue
         with atomic_path(checkpoint) as tmp:
             torch.save(
                 {
@@ -236,4 +244,4 @@ def fit(
     if select == "best":
         task.model.load_state_dict(state.best_model)
     checkpoint.unlink(missing_ok=True)
-    return FitResult(state.history, best_epoch, stopped_early, resumed_from, select)
+    return FitResult(state.history, best_epoch, stopped_early, resumed_from, select, state.best_model)

@@ -12,5 +12,5 @@ grows to the right. "Counter-clockwise" means as seen on screen: ``rot90(1, x)``
 ``rotate(90, x)`` agrees with it. In screen coordinates (x right, y up) a point p moves to R(θ)p.
 
 Modules by kind of data: `planar` (images), `cubic` (volumes), `vector_field` (vector fields and
-feature maps); `elements` applies a per-element function to a batch.
+feature maps); `elements` tabulates exact actions so that a batch of per-sample elements is one gather.
 """

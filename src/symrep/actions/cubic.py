@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
-from symrep.actions.elements import by_element
+from symrep.actions.elements import SignedPermutation, is_single, per_sample
 from symrep.groups import get_group
 
 
@@ -30,7 +32,20 @@ def cube_rotate(g_idx, volume: torch.Tensor, convention: str = "left") -> torch.
         raise ValueError(f"convention must be 'left' or 'released', got {convention!r}")
     if len(set(volume.shape[-3:])) != 1:
         raise ValueError(f"cube rotations need a cubic volume, got {tuple(volume.shape[-3:])}")
-    mats = get_group("O").matrices
-    return by_element(
-        lambda g, v: _permute_voxels(v, mats[g] if convention == "left" else mats[g].T), g_idx, volume
-    )
+    if is_single(g_idx):
+        return _permute_voxels(volume, _matrix(int(g_idx), convention))
+    g = per_sample(g_idx, volume)
+    return _voxel_permutations(volume.shape[-1], convention, volume.device).apply(g, volume)
+
+
+def _matrix(g: int, convention: str):
+    r = get_group("O").matrices[g]
+    return r if convention == "left" else r.T
+
+
+@functools.lru_cache(maxsize=16)
+def _voxel_permutations(n: int, convention: str, device: torch.device) -> SignedPermutation:
+    """The 24 rotations as permutations of the n³ voxels, one gather for a batch of mixed rotations."""
+    return SignedPermutation.tabulate(
+        lambda g, v: _permute_voxels(v, _matrix(g, convention)), range(24), (n, n, n)
+    ).to(device)

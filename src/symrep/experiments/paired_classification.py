@@ -160,10 +160,12 @@ class PairedClassificationTask:
 
     @torch.no_grad()
     def evaluate(self, data: EvalSet) -> dict[str, float]:
-        """Accuracy and mean CE on x1; for pairs, also the latent equivariance loss (MSE) under ρ."""
+        """Accuracy and mean CE on x1; for pairs, also the latent equivariance loss (MSE) under ρ and its
+        scale-free form Σ‖ρ(g)E(x1) − E(x2)‖² / Σ‖E(x2)‖² (`equivariance_rel`: the latent is taken before a
+        BatchNorm, so its scale is free and the MSE alone can shrink without any equivariance)."""
         was_training = self.model.training
         self.model.eval()
-        correct, ce, equivariance = 0, 0.0, 0.0
+        correct, ce, equivariance, error, norm = 0, 0.0, 0.0, 0.0, 0.0
         for idx in _chunks(len(data.y), data.y.device):
             z1 = self.model.features(data.x1[idx])
             logits = self.model.head(z1)
@@ -172,9 +174,13 @@ class PairedClassificationTask:
             if data.x2 is not None:
                 z2 = self.model.features(data.x2[idx])
                 equivariance += float(latent_equivariance_loss(z1, z2, self.rho, data.g[idx])) * len(idx)
+                moved = torch.einsum("bij,bj->bi", self.rho[data.g[idx]], z1)
+                error += float((moved - z2).square().sum())
+                norm += float(z2.square().sum())
         self.model.train(was_training)
         n = len(data.y)
         out = {"acc": correct / n, "loss": ce / n}
         if data.x2 is not None:
             out["equivariance"] = equivariance / n
+            out["equivariance_rel"] = error / norm if norm > 0 else float("nan")
         return out

@@ -10,16 +10,28 @@ so they import no torch. A plan
 * says which catalogue datasets it reads (`datasets`) and which files are its final outputs (`targets`);
 * builds each run's settings: exactly what defines the run, used as the training rule's `settings`
   param (a config change reruns exactly the runs it changes) and in the run's checkpoint fingerprint.
+
+Protocols. Where the authors' released code and the paper's text disagree, an experiment's section has
+`protocol_options`: per protocol (`released`, `described`) one bundle of option values laid over the
+section, and `protocols`: the protocols to run. A run's *variant* is the protocol it belongs to, or
+`common` when its settings are the same under every protocol: such a run is trained once and shown under
+each protocol.
 """
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
-from symrep.config import ConfigError
+from symrep.config import ConfigError, deep_merge
 
+PROTOCOLS = (
+    "released",
+    "described",
+)  # the authors' code as it produced the numbers; the text, read correctly
+COMMON = "common"  # the variant of a run whose settings every protocol shares
 TABLE_FORMATS = ("csv", "md", "tex")
 FIGURE_FORMATS = ("png", "pdf")
 
@@ -39,7 +51,8 @@ def figure_files(name: str) -> list[str]:
 
 
 class ExperimentPlan:
-    """Base of every experiment's plan; `name` is the experiment's key under `experiments` in the config."""
+    """Base of every experiment's plan; `name` is the experiment's key under `experiments` in the config, or a
+    sub-experiment's dotted path (`ensembles.gerken_kessel`), enabled when every section on the path is."""
 
     name: ClassVar[str]
     #: config key (within the experiment's section) -> its allowed values, in the papers' order
@@ -47,7 +60,10 @@ class ExperimentPlan:
 
     def __init__(self, config: dict):
         self.config = config
-        self.section: dict = config["experiments"][self.name]
+        self._path = [config["experiments"]]
+        for key in self.name.split("."):
+            self._path.append(self._path[-1][key])
+        self.section: dict = self._path[-1]
         self.seeds: list[int] = list(config["seeds"])
         if self.enabled:
             problems = list(self.problems())
@@ -58,7 +74,7 @@ class ExperimentPlan:
 
     @property
     def enabled(self) -> bool:
-        return bool(self.section["enabled"])
+        return all(section["enabled"] for section in self._path[1:])
 
     def problems(self) -> Iterable[str]:
         """What is wrong with the section beyond the schema (checked only when enabled)."""
@@ -72,6 +88,14 @@ class ExperimentPlan:
         """The experiment's final outputs (tables, figures, claims)."""
         return []
 
+    def verdict_files(self) -> list[str]:
+        """Per-cell verdict records of the experiment's tables (results/verdicts/<table>.csv)."""
+        return []
+
+    def claim_files(self) -> list[str]:
+        """Records (claim, protocol, outcome, detail) of the claims the experiment's report decides itself."""
+        return []
+
     def hyperparameter_tables(self) -> dict[str, Any]:
         """Paper hyperparameter tables rendered from this configuration: table name -> settings."""
         return {}
@@ -79,3 +103,42 @@ class ExperimentPlan:
     def constraint(self, key: str) -> str:
         """Wildcard constraint for a registry key: exactly its allowed values."""
         return one_of(self.ALLOWED[key])
+
+    # --- protocols -------------------------------------------------------------------------------------
+
+    def protocols(self) -> list[str]:
+        """The protocols to run, in the configuration's order."""
+        return list(self.section.get("protocols", []))
+
+    def options(self, protocol: str) -> dict:
+        """The section with `protocol`'s bundle of option values laid over it (and the bundles removed)."""
+        base = {k: v for k, v in self.section.items() if k not in ("protocols", "protocol_options")}
+        return deep_merge(base, copy.deepcopy(self.section["protocol_options"][protocol]))
+
+    def variant(self, protocol: str, settings_of: Callable[[dict], dict]) -> str:
+        """`common` when `settings_of(options)` is the same under every protocol of `protocol_options`
+        (whether or not it is run), else `protocol`."""
+        mine = settings_of(self.options(protocol))
+        defined = self.section["protocol_options"]
+        return COMMON if all(settings_of(self.options(p)) == mine for p in defined) else protocol
+
+    def protocol_runs(
+        self, combinations: Iterable[dict], settings_of: Callable[[dict, dict], dict], run: str
+    ) -> list[list[str]]:
+        """[protocol, metrics file] of every run the protocols' tables aggregate: for each protocol run,
+        each combination of wildcards and each seed, the run directory `run` (a pattern with {variant},
+        {seed} and the combination's keys) of the run's variant; a common run is listed under each."""
+        combinations = list(combinations)
+        out = []
+        for protocol in self.protocols():
+            for combo in combinations:
+                variant = self.variant(protocol, lambda options, c=combo: settings_of(options, c))
+                out += [
+                    [protocol, f"{run.format(variant=variant, seed=seed, **combo)}/metrics.json"]
+                    for seed in self.seeds
+                ]
+        return out
+
+    def variant_options(self, variant: str) -> dict:
+        """The options of a variant: a `common` run's settings are those of any protocol."""
+        return self.options(next(iter(self.section["protocol_options"])) if variant == COMMON else variant)

@@ -66,53 +66,59 @@ class SupportCNN(nn.Module):
         return self.linear(x.flatten(1))
 
 
-def init_support_cnn(model: SupportCNN, generator: torch.Generator, asym_init: str = "symmetric") -> None:
+def init_support_cnn(model: SupportCNN, generator: torch.Generator, init: str = "normal") -> None:
     """All weights ~ N(0, 1) (the released code's initialisation).
 
-    `asym_init` matters only for supports that are not rotation-invariant: "symmetric" zeroes, at
+    `init` matters only for supports that are not rotation-invariant: "symmetric" zeroes, at
     initialisation, the coefficients outside the support's largest rotation-invariant part (the corner
-    of `asym`), so that the initial distribution is C4-invariant — what the released "symmetric
-    initialisation" is meant to do; "released" zeroes nothing, as the released code does for 3x3
-    filters (its zeroing loop is a no-op there).
+    of `asym`), so that the initial distribution is C4-invariant (ASYM-SYMINIT, as the paper means it);
+    "normal" zeroes nothing (ASYM-ASYMINIT, and the released ASYM-SYMINIT: its zeroing loop is a no-op for
+    3x3 filters). Both draw the same numbers from `generator`.
     """
-    if asym_init not in ("symmetric", "released"):
-        raise ValueError(f"asym_init must be 'symmetric' or 'released', not {asym_init!r}")
+    if init not in ("normal", "symmetric"):
+        raise ValueError(f"init must be 'normal' or 'symmetric', not {init!r}")
     with torch.no_grad():
         for conv in model.convs:
             conv.weight.normal_(generator=generator)
-            keep = rotation_closed_part(conv.mask) if asym_init == "symmetric" else torch.ones_like(conv.mask)
+            keep = rotation_closed_part(conv.mask) if init == "symmetric" else torch.ones_like(conv.mask)
             conv.weight.mul_(conv.mask * keep)
         model.linear.weight.normal_(generator=generator)
 
 
 class PlainCNN(nn.Module):
     """Fashion-MNIST member (our choice for Gerken & Kessel): three 3x3 convolutions (padding 1, bias),
-    each followed by ReLU and 2x2 max pooling (28 → 14 → 7 → 3), then flatten → dense → ReLU → dense.
-    Channels (32, 64, 64) and 110 hidden units give 120,324 parameters; no global pooling."""
+    each followed by ReLU and max pooling: 2x2 twice (28 → 14 → 7), then 3x3 with stride 2 and padding 1
+    (7 → 4, windows centred on rows and columns 0, 2, 4, 6); flatten → dense → ReLU → dense. Every
+    pooling window set is mapped onto itself by quarter turns, so rotating every filter and the dense
+    layer's 4x4 maps rotates the function: the C4 action pulled back onto the parameters, which an
+    infinite augmented ensemble needs to be exactly invariant. Channels (32, 64, 64) and 62 hidden units
+    give 119,924 parameters; no global pooling."""
 
-    def __init__(self, channels=(32, 64, 64), hidden: int = 110, classes: int = 10):
+    POOLS = ((2, 2, 0), (2, 2, 0), (3, 2, 1))  # (kernel, stride, padding) after each convolution
+
+    def __init__(self, channels=(32, 64, 64), hidden: int = 62, classes: int = 10):
         super().__init__()
         widths = (1, *channels)
         self.convs = nn.ModuleList([nn.Conv2d(a, b, 3, padding=1) for a, b in zip(widths, widths[1:])])
-        self.hidden = nn.Linear(channels[-1] * 3 * 3, hidden)
+        self.hidden = nn.Linear(channels[-1] * 4 * 4, hidden)
         self.out = nn.Linear(hidden, classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for conv in self.convs:
-            x = F.max_pool2d(F.relu(conv(x)), 2)
+        for conv, (kernel, stride, padding) in zip(self.convs, self.POOLS):
+            x = F.max_pool2d(F.relu(conv(x)), kernel, stride, padding)
         return self.out(F.relu(self.hidden(x.flatten(1))))
 
 
 def build_member(spec: dict, seed: int) -> nn.Module:
     """A freshly initialised member on the CPU, a function of `spec` and `seed` only.
 
-    spec: {"model": "support_cnn", "support", "channels", "asym_init"} or
+    spec: {"model": "support_cnn", "support", "channels", "init"} or
           {"model": "plain_cnn", "channels", "hidden"}.
     """
     generator = torch.Generator().manual_seed(seed)
     if spec["model"] == "support_cnn":
         model = SupportCNN(spec["support"], spec["channels"])
-        init_support_cnn(model, generator, spec["asym_init"])
+        init_support_cnn(model, generator, spec["init"])
         return model
     if spec["model"] == "plain_cnn":
         with torch.random.fork_rng(devices=[]):  # PyTorch's default initialisation, from this seed

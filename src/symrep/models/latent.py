@@ -71,7 +71,8 @@ class CifarClassifier(nn.Module):
     """B.3: CNN encoder for 3x32x32 images and a linear classifier.
 
     head="linear" is the paper's `Linear(latent_dim, 10)` returning logits; head="softmax" is the
-    released code's bias-free linear layer followed by a softmax (its outputs are probabilities).
+    released code's bias-free linear layer followed by a softmax, and a second softmax applied to its
+    output (exploration/models/Classifiers.py:82-85, 132): cross-entropy then takes a third.
     """
 
     def __init__(self, latent_dim: int, head: str = "linear", c_hid: int = 32, classes: int = 10):
@@ -94,7 +95,9 @@ class CifarClassifier(nn.Module):
             nn.Linear(c2 * 16, latent_dim),
         )
         linear = nn.Linear(latent_dim, classes, bias=head == "linear")
-        self.classifier = linear if head == "linear" else nn.Sequential(linear, nn.Softmax(dim=1))
+        self.classifier = (
+            linear if head == "linear" else nn.Sequential(linear, nn.Softmax(dim=1), nn.Softmax(dim=1))
+        )
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)

@@ -1,4 +1,5 @@
-"""Save matplotlib figures as PNG and PDF (non-interactive backend, atomic writes)."""
+"""The figures' common style (seaborn's, for print) and saving them as PNG and PDF (non-interactive
+backend, atomic writes)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import seaborn as sns
 
 from symrep.plumbing import atomic_path
+
+sns.set_theme(context="paper", style="ticks", font_scale=1.1)
 
 
 def save_figure(fig: plt.Figure, png: str | Path, pdf: str | Path, dpi: int = 150) -> None:

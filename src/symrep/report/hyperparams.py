@@ -31,15 +31,24 @@ def _order(frame: pd.DataFrame, column: str) -> dict:
     return lambda v: values.index(v) if v in values else len(values)
 
 
-def table7(settings: dict) -> pd.DataFrame:
-    ours = pd.DataFrame(
+def table7(settings: dict[str, dict]) -> pd.DataFrame:
+    """`settings`: protocol -> the latent section under it. One row per experiment and distinct set of
+    values, labelled with the protocols that use it."""
+    rows: dict[tuple, list[str]] = {}
+    for protocol, section in settings.items():
+        for name in _LATENT_NAMES:
+            values = tuple(section[name][k] for k in _TABLE7_KEYS)
+            rows.setdefault((name, values), []).append(protocol)
+    return pd.DataFrame(
         [
-            {"experiment": _LATENT_NAMES[name], **{k: run[k] for k in _TABLE7_KEYS}}
-            for name, run in settings.items()
-            if name in _LATENT_NAMES
+            {
+                "experiment": _LATENT_NAMES[name],
+                "protocol": ", ".join(protocols),
+                **dict(zip(_TABLE7_KEYS, values)),
+            }
+            for (name, values), protocols in rows.items()
         ]
     )
-    return ours
 
 
 def table8(groups: list[str]) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -60,10 +61,16 @@ def to_latex(frame: pd.DataFrame, caption: str) -> str:
 
 
 def write_table(
-    frame: pd.DataFrame, stem: str | Path, *, title: str, scale: str, notes: list[str] = ()
+    frame: pd.DataFrame,
+    outputs: str | Path | Sequence[str | Path],
+    *,
+    title: str,
+    scale: str,
+    notes: Sequence[str] = (),
 ) -> None:
-    """Write `stem`.csv, `stem`.md and `stem`.tex. `scale` states the configuration the numbers came from."""
-    stem = Path(stem)
+    """Write `<stem>`.csv, .md and .tex; `outputs` is the stem or the three files (a rule's multiext output).
+    `scale` states the configuration the numbers came from."""
+    stem = Path(outputs if isinstance(outputs, (str, Path)) else outputs[0]).with_suffix("")
     caption = f"{title} Run at scale: {scale}."
     with atomic_path(stem.with_suffix(".csv")) as tmp:
         frame.to_csv(tmp, index=False)

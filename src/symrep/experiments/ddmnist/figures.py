@@ -25,21 +25,21 @@ def examples(
 
 def figure6(
     dataset: str | Path,
-    groups: list[str],
-    c4_augmentation: str,
+    rows: list[tuple[str, str | None]],
     png: str | Path,
     pdf: str | Path,
     n: int = 5,
     label: int = 47,
     seed: int = 0,
 ) -> None:
-    """Rows: groups; columns: the first training pair of class `label` as is, then under `n` random elements."""
+    """Rows: (group, C4 noise) pairs; columns: the first training pair of class `label` as is, then under `n`
+    random elements."""
     data = torch.load(dataset, weights_only=True)
     digits = data["train_digits"][int((data["train_labels"] == label).nonzero()[0, 0])]
     rng = torch.Generator().manual_seed(seed)
-    fig, axes = plt.subplots(len(groups), n + 1, figsize=(1.6 * (n + 1), 1.75 * len(groups)), squeeze=False)
-    for row, group in zip(axes, groups):
-        noise = digit_noise(group, c4_augmentation)
+    fig, axes = plt.subplots(len(rows), n + 1, figsize=(1.6 * (n + 1), 1.75 * len(rows)), squeeze=False)
+    for row, (group, c4_noise) in zip(axes, rows):
+        noise = digit_noise(group, c4_noise)
         images, names = examples(digits, group, noise, n, rng)
         for ax, image, name in zip(row, images, names):
             ax.imshow(image.clamp(0, 1).numpy(), cmap="gray", vmin=0, vmax=1)

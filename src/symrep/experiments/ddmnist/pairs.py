@@ -7,8 +7,9 @@ constants.
 Augmentation acts on each digit independently with an element of the factor group (C4, D1 or D4),
 batched on the tensors' device; the product-group element of a pair is g = g_left·|F| + g_right
 (`symrep.groups` product indexing). Interpolation noise per digit (`digit_noise`):
-* "rotate_and_back" (paper, C4 and D4): rotate by θ ~ U(-180°, 180°), then by 90k - θ, bilinear;
-* "rotate_then_rot90" (released code's C4): rotate by θ, then by 90k; the net rotation is θ + 90k;
+* "rotate_and_back" (the text for C4, and D4 in both protocols): rotate by θ ~ U(-180°, 180°), then by
+  90k - θ, bilinear;
+* "rotate_then_rot90" (the released code's C4): rotate by θ, then by 90k; the net rotation is θ + 90k;
 * "none" (D1): exact flips.
 """
 
@@ -23,7 +24,6 @@ MEAN, STD = 0.5 * 0.1307, 0.3081**0.5  # PSCNN's normalisation of the two-digit 
 DIGIT_ROWS = slice(14, 42)  # the 56x56 canvas: rows of both digit boxes
 LEFT_DIGIT, RIGHT_DIGIT = slice(0, 28), slice(28, 56)
 NOISES = ("rotate_and_back", "rotate_then_rot90", "none")
-C4_AUGMENTATIONS = {"paper": "rotate_and_back", "released": "rotate_then_rot90"}
 
 
 def compose(digits: torch.Tensor) -> torch.Tensor:
@@ -34,12 +34,15 @@ def compose(digits: torch.Tensor) -> torch.Tensor:
     return (canvas - MEAN) / STD
 
 
-def digit_noise(group: str, c4_augmentation: str = "paper") -> str:
-    """The interpolation noise each group's augmentation adds (paper: none for D1)."""
+def digit_noise(group: str, c4_noise: str | None = None) -> str:
+    """The interpolation noise each group's augmentation adds: none for D1 (exact flips), rotate-and-back
+    for D4 (the paper and the released code agree), `c4_noise` for C4 (the protocols differ)."""
     if group == "D1":
         return "none"
     if group == "C4":
-        return C4_AUGMENTATIONS[c4_augmentation]
+        if c4_noise not in ("rotate_and_back", "rotate_then_rot90"):
+            raise ValueError(f"C4 needs c4_noise rotate_and_back or rotate_then_rot90, not {c4_noise!r}")
+        return c4_noise
     return "rotate_and_back"
 
 

@@ -31,7 +31,7 @@ def train_run(job: RunJob) -> dict:
     settings, seed = job.settings, job.seed
     device, rng = start_run(job)
     data = torch.load(job.inputs["dataset"][0], weights_only=True)
-    noise = digit_noise(settings["group"], settings.get("c4_augmentation", "paper"))
+    noise = digit_noise(settings["group"], settings.get("c4_noise"))
     augmentation = PairAugmentation(settings["group"], noise)
     val = EvalSet.transformed(
         load_split(data, "val", augmentation, device), stream_generator(seed, STREAMS["val"])
@@ -68,6 +68,7 @@ def train_run(job: RunJob) -> dict:
         "aug_test_acc": augmented["acc"],
         "aug_test_loss": augmented["loss"],
         "aug_test_equivariance": augmented["equivariance"],
+        "aug_test_equivariance_rel": augmented["equivariance_rel"],
         "best_epoch": result.best_epoch + 1,
         "epochs": len(result.history),
         "stopped_early": result.stopped_early,

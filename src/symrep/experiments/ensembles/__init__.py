@@ -1,1 +1,0 @@
-"""Ensembles under data augmentation: Nordenfors & Flinth (MNIST), Gerken & Kessel (rotated Fashion-MNIST)."""

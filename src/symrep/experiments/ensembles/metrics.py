@@ -3,7 +3,9 @@
 Everything starts from member logits L of shape (P, G, n, C): P members, the G group elements
 (index 0 = identity) applied to n inputs, C classes. An ensemble is a weighting of the members
 (a row of W, (S, P), rows summing to 1): its logits are the weighted mean of the members' logits
-(`mean="logits"`, as Nordenfors & Flinth) or the log of their weighted mean probabilities.
+(`mean="logits"`, as Nordenfors & Flinth) or the log of their weighted mean probabilities. Ensembles are
+drawn from the trained pool with replacement (Nordenfors & Flinth's bootstrap) or as disjoint, independent
+ensembles of distinct members.
 
 Per model and input x: accuracy of argmax f(x); orbit-same-predictions OSP(x) = #{g : argmax f(g·x) =
 argmax f(x)} ∈ {1..G} (identity included); DIV(x) = mean over all g (identity included, as the released
@@ -50,6 +52,34 @@ def bootstrap_weights(pool: int, sizes: list[int], draws: int, generator: torch.
             picks = torch.randint(pool, (size,), generator=generator)
             rows.append(torch.bincount(picks, minlength=pool).float() / size)
     return torch.stack(rows)
+
+
+def disjoint_weights(pool: int, size: int, generator: torch.Generator) -> torch.Tensor:
+    """(pool // size, pool) weights of independent ensembles: the pool in a random order, cut into
+    ensembles of `size` distinct members that share none (left-over members belong to no ensemble)."""
+    order = torch.randperm(pool, generator=generator)
+    weights = torch.zeros(pool // size, pool)
+    for i in range(pool // size):
+        weights[i, order[i * size : (i + 1) * size]] = 1.0 / size
+    return weights
+
+
+def ensemble_draws(
+    pool: int, s: dict, generator: torch.Generator
+) -> tuple[torch.Tensor, list[int], list[int]]:
+    """The ensembles a run evaluates: their (S, pool) weights, sizes and draw numbers. s["draw"]
+    "bootstrap": s["bootstraps"] draws with replacement per size in s["sizes"]; "disjoint": as many
+    independent ensembles of the one size as the pool holds."""
+    if s["draw"] == "bootstrap":
+        weights = bootstrap_weights(pool, s["sizes"], s["bootstraps"], generator)
+        per_size = s["bootstraps"]
+    elif s["draw"] == "disjoint":
+        (size,) = s["sizes"]
+        weights = disjoint_weights(pool, size, generator)
+        per_size = len(weights)
+    else:
+        raise ValueError(f"draw must be 'bootstrap' or 'disjoint', not {s['draw']!r}")
+    return weights, [z for z in s["sizes"] for _ in range(per_size)], list(range(per_size)) * len(s["sizes"])
 
 
 class OrbitAccumulator:

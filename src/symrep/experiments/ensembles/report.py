@@ -1,22 +1,48 @@
-"""Figures, tables and claim checks of the ensemble experiments, from evaluate_job.evaluate's CSVs."""
+"""Summaries, claims and Table 11 of the ensemble experiments, from evaluate.evaluate's CSVs, per protocol
+(figures: figures.py).
+
+Nordenfors & Flinth publish plots only: their poster's claims are decided here, per protocol, from every
+(group, evaluation set, architecture) case, and written as claim records (claim, protocol, outcome, detail)
+for the reproduction summary. Gerken & Kessel's table goes through `report.beside` (a verdict per cell).
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 
 from symrep.files import write_csv
 from symrep.report.aggregate import aggregate
-from symrep.report.figures import plt, save_figure
-from symrep.report.reference import citation, load_reference, reference_frame
+from symrep.report.beside import beside
+from symrep.report.claims import CLAIM_COLUMNS, FAILS, HOLDS, NOT_TESTABLE, load_claims
+from symrep.report.reference import citation, reference_frame
 from symrep.report.tables import write_table
 
-METRIC_LABELS = {"osp": "orbit-same predictions (OSP)", "div": "symmetric KL divergence (DIV)"}
-SET_LABELS = {"id": "in distribution", "ood": "out of distribution"}
-PANELS = [("osp", "id"), ("osp", "ood"), ("div", "id"), ("div", "ood")]
+ARCH_LABELS = {"cnn": "CNN", "sym": "SYM", "asym_syminit": "ASYM-SYMINIT", "asym_asyminit": "ASYM-ASYMINIT"}
+SET_NAMES = {"id": "MNIST test", "ood": "OOD"}
+FAR_MORE = "ensembles_far_more_invariant"
+SYM_VS_ASYM = "ensembles_sym_at_least_asym"
+APPROACHES = "ensembles_osp_approaches_order"
+RULES = {
+    FAR_MORE: "the largest ensemble's mean OSP is above its members' 97.5 % quantile and its mean DIV below "
+    "their 2.5 % quantile (outside the band the figure draws)",
+    SYM_VS_ASYM: "at the largest ensemble size SYM's mean OSP is at least, and its mean DIV at most, each ASYM "
+    "architecture's",
+    APPROACHES: "the mean OSP rises from the members' (size 1) to the largest ensemble's and never drops by "
+    "more than one bootstrap std from one size to the next",
+}
+METHODS = ["DeepEns+DA", "only DA", "E2CNN", "Canon"]
+GROUPS = ["C4", "C8", "C16"]
 
 
-def read_evaluations(paths: list[str]) -> pd.DataFrame:
-    return pd.concat([pd.read_csv(p) for p in paths], ignore_index=True)
+def label(architecture: str) -> str:
+    return ARCH_LABELS.get(architecture, architecture.upper())
+
+
+def read_evaluations(runs: list[list[str]]) -> pd.DataFrame:
+    """[protocol, evaluation CSV] pairs → one frame with a `protocol` column (a common run under each)."""
+    return pd.concat([pd.read_csv(f).assign(protocol=p) for p, f in runs], ignore_index=True)
 
 
 def member_summary(frame: pd.DataFrame, kind: str, by: list[str], ddof: int) -> pd.DataFrame:
@@ -29,8 +55,9 @@ def member_summary(frame: pd.DataFrame, kind: str, by: list[str], ddof: int) -> 
 
 
 def size_summary(frame: pd.DataFrame, ddof: int) -> pd.DataFrame:
-    """Ensembles per size (mean ± std over bootstrap draws) and members (size 1), at the last epoch."""
-    by = ["group", "architecture", "eval_set"]
+    """Per protocol: ensembles per size (mean ± std over bootstrap draws) and members (size 1), at the last
+    epoch."""
+    by = ["protocol", "group", "architecture", "eval_set"]
     ensembles = aggregate(frame[frame.kind == "ensemble"], [*by, "size"], ["acc", "osp", "div"], ddof)
     members = member_summary(frame, "member", by, ddof).assign(size=1)
     out = pd.concat([members.assign(model="member"), ensembles.assign(model="ensemble")], ignore_index=True)
@@ -38,283 +65,243 @@ def size_summary(frame: pd.DataFrame, ddof: int) -> pd.DataFrame:
     return out
 
 
-def _panel_grid(rows: list[str], title: str):
-    fig, axes = plt.subplots(
-        len(rows),
-        len(PANELS),
-        figsize=(4.2 * len(PANELS), 3.4 * len(rows)),
-        squeeze=False,
-        layout="constrained",
-    )
-    fig.suptitle(title)
-    return fig, axes
+def _case(claim, r, architecture, compared, osp, div, holds) -> dict:
+    return {
+        "claim": claim,
+        "protocol": r.protocol,
+        "group": r.group,
+        "eval_set": SET_NAMES[r.eval_set],
+        "architecture": architecture,
+        "compared": compared,
+        "osp": osp,
+        "div": div,
+        "outcome": HOLDS if holds else FAILS,
+    }
 
 
-def figure_sizes(summary: pd.DataFrame, png: str, pdf: str, scale: str) -> None:
-    """OSP and DIV against ensemble size per architecture (ensembles: mean ± std over bootstraps;
-    members: mean, dashed, with their 2.5–97.5 % band)."""
-    groups = list(dict.fromkeys(summary.group))
-    fig, axes = _panel_grid(
-        groups, f"Ensembles vs members under augmentation (Nordenfors & Flinth), scale: {scale}"
-    )
-    for r, group in enumerate(groups):
-        for c, (metric, eval_set) in enumerate(PANELS):
-            ax = axes[r, c]
-            part = summary[(summary.group == group) & (summary.eval_set == eval_set)]
-            for i, arch in enumerate(dict.fromkeys(part.architecture)):
-                colour = f"C{i}"
-                ens = part[(part.architecture == arch) & (part.model == "ensemble")].sort_values("size")
-                mem = part[(part.architecture == arch) & (part.model == "member")].iloc[0]
-                ax.errorbar(
-                    ens["size"],
-                    ens[f"{metric}_mean"],
-                    yerr=ens[f"{metric}_std"],
-                    color=colour,
-                    marker="o",
-                    ms=3,
-                    capsize=2,
-                    label=f"{arch.upper()} ensemble",
-                )
-                ax.axhline(
-                    mem[f"{metric}_mean"], color=colour, ls="--", lw=1, label=f"{arch.upper()} members"
-                )
-                ax.axhspan(mem[f"{metric}_q025"], mem[f"{metric}_q975"], color=colour, alpha=0.08)
-            ax.set_xscale("log")
-            ax.set_xticks(sorted(set(part["size"])), [str(int(z)) for z in sorted(set(part["size"]))])
-            ax.minorticks_off()
-            if metric == "div":
-                ax.set_yscale("log")
-            ax.set_title(f"{group}: {metric.upper()}, {SET_LABELS[eval_set]}", fontsize=9)
-            ax.set_xlabel("ensemble size")
-            ax.set_ylabel(METRIC_LABELS[metric], fontsize=8)
-    axes[0, 0].legend(fontsize=7)
-    save_figure(fig, png, pdf)
-
-
-def figure_epochs(frame: pd.DataFrame, png: str, pdf: str, scale: str, ddof: int) -> None:
-    """Member and whole-ensemble invariance after every training epoch (0 = initialisation)."""
-    by = ["group", "architecture", "eval_set", "epoch"]
-    members = member_summary(frame, "curve_member", by, ddof)
-    ensembles = frame[frame.kind == "curve_ensemble"]
-    groups = list(dict.fromkeys(ensembles.group))
-    fig, axes = _panel_grid(groups, f"Invariance during training: whole ensemble vs members, scale: {scale}")
-    for r, group in enumerate(groups):
-        for c, (metric, eval_set) in enumerate(PANELS):
-            ax = axes[r, c]
-            for i, arch in enumerate(dict.fromkeys(ensembles.architecture)):
-                ens, mem = (
-                    f[(f.group == group) & (f.eval_set == eval_set) & (f.architecture == arch)].sort_values(
-                        "epoch"
-                    )
-                    for f in (ensembles, members)
-                )
-                ax.plot(
-                    ens.epoch,
-                    ens[metric],
-                    color=f"C{i}",
-                    marker="o",
-                    ms=3,
-                    label=f"{arch.upper()} ensemble ({int(ens['size'].iloc[0])})",
-                )
-                ax.plot(
-                    mem.epoch,
-                    mem[f"{metric}_mean"],
-                    color=f"C{i}",
-                    ls="--",
-                    lw=1,
-                    label=f"{arch.upper()} members",
-                )
-                ax.fill_between(
-                    mem.epoch, mem[f"{metric}_q025"], mem[f"{metric}_q975"], color=f"C{i}", alpha=0.08
-                )
-            if metric == "div":
-                ax.set_yscale("log")
-            ax.xaxis.get_major_locator().set_params(integer=True)
-            ax.set_title(f"{group}: {metric.upper()}, {SET_LABELS[eval_set]}", fontsize=9)
-            ax.set_xlabel("epoch (0 = initialisation)")
-            ax.set_ylabel(METRIC_LABELS[metric], fontsize=8)
-    axes[0, 0].legend(fontsize=7)
-    save_figure(fig, png, pdf)
-
-
-def _verdict(better: bool, tie: bool) -> str:
-    return "tie (within 1 std)" if tie else ("holds" if better else "does not hold")
-
-
-def nordenfors_flinth_claims(summary: pd.DataFrame) -> pd.DataFrame:
-    """The poster's two claims, at the largest ensemble size, against this run's numbers."""
-    largest = (
-        summary[summary.model == "ensemble"]
-        .groupby(["group", "architecture", "eval_set"])["size"]
-        .transform("max")
-    )
-    ens = summary[summary.model == "ensemble"][lambda f: f["size"] == largest[f.index]]
-    mem = summary[summary.model == "member"]
-    key = ["group", "architecture", "eval_set"]
-    both = ens.merge(mem, on=key, suffixes=("_ens", "_mem"))
+def nordenfors_flinth_cases(summary: pd.DataFrame) -> pd.DataFrame:
+    """Every case of the poster's claims (RULES), per protocol, group, evaluation set and architecture."""
+    key = ["protocol", "group", "architecture", "eval_set"]
+    ens = summary[summary.model == "ensemble"].sort_values("size", kind="stable")
+    mem = summary[summary.model == "member"].set_index(key)
+    largest = ens.groupby(key, sort=False).tail(1).set_index(key)
     rows = []
-    for _, r in both.iterrows():
-        better = r.osp_mean_ens > r.osp_mean_mem and r.div_mean_ens < r.div_mean_mem
+    for k, e in largest.iterrows():
+        r, m = pd.Series(dict(zip(key, k))), mem.loc[k]
         rows.append(
-            {
-                "claim": "ensemble_vs_members",
-                "group": r.group,
-                "eval_set": r.eval_set,
-                "compared": f"{r.architecture.upper()} ensemble of {int(r.size_ens)} vs its members",
-                "osp": f"{r.osp_mean_ens:.3f} vs {r.osp_mean_mem:.3f}",
-                "div": f"{r.div_mean_ens:.4g} vs {r.div_mean_mem:.4g}",
-                "verdict": _verdict(better, False),
-            }
+            _case(
+                FAR_MORE,
+                r,
+                label(r.architecture),
+                f"ensemble of {int(e['size'])} vs its members",
+                f"{e.osp_mean:.2f} vs {m.osp_q025:.2f}–{m.osp_q975:.2f}",
+                f"{e.div_mean:.3g} vs {m.div_q025:.3g}–{m.div_q975:.3g}",
+                e.osp_mean > m.osp_q975 and e.div_mean < m.div_q025,
+            )
         )
-    indexed = ens.set_index(key)
-    for group, eval_set in dict.fromkeys(zip(ens.group, ens.eval_set)):
-        if (group, "sym", eval_set) not in indexed.index or (group, "asym", eval_set) not in indexed.index:
+    for _, part in largest.reset_index().groupby(["protocol", "group", "eval_set"], sort=False):
+        by_arch = part.set_index("architecture")
+        if "sym" not in by_arch.index:
             continue
-        s, a = indexed.loc[(group, "sym", eval_set)], indexed.loc[(group, "asym", eval_set)]
-        tie = abs(s.osp_mean - a.osp_mean) <= max(s.osp_std, a.osp_std)
+        s = by_arch.loc["sym"]
+        for asym in ("asym_syminit", "asym_asyminit"):
+            if asym in by_arch.index:
+                a = by_arch.loc[asym]
+                rows.append(
+                    _case(
+                        SYM_VS_ASYM,
+                        s,
+                        f"SYM vs {label(asym)}",
+                        f"ensembles of {int(s['size'])}",
+                        f"{s.osp_mean:.2f} ± {s.osp_std:.2f} vs {a.osp_mean:.2f} ± {a.osp_std:.2f}",
+                        f"{s.div_mean:.3g} ± {s.div_std:.2g} vs {a.div_mean:.3g} ± {a.div_std:.2g}",
+                        s.osp_mean >= a.osp_mean and s.div_mean <= a.div_mean,
+                    )
+                )
+    for k, curve in ens.groupby(key, sort=False):
+        r, m = pd.Series(dict(zip(key, k))), mem.loc[k]
+        means = [m.osp_mean, *curve.osp_mean]
+        steady = all(b >= a - sd for a, b, sd in zip(means, means[1:], curve.osp_std))
+        order = int(r.group[1:])
         rows.append(
-            {
-                "claim": "sym_vs_asym",
-                "group": group,
-                "eval_set": eval_set,
-                "compared": f"SYM vs ASYM ensembles of {int(s['size'])}",
-                "osp": f"{s.osp_mean:.3f} ± {s.osp_std:.3f} vs {a.osp_mean:.3f} ± {a.osp_std:.3f}",
-                "div": f"{s.div_mean:.4g} vs {a.div_mean:.4g}",
-                "verdict": _verdict(s.osp_mean >= a.osp_mean and s.div_mean <= a.div_mean, tie),
-            }
+            _case(
+                APPROACHES,
+                r,
+                label(r.architecture),
+                f"sizes 1 (members), {', '.join(str(int(z)) for z in curve['size'])}",
+                f"{means[0]:.2f} → {means[-1]:.2f} of |G| = {order}",
+                f"{m.div_mean:.3g} → {curve.div_mean.iloc[-1]:.3g}",
+                steady and means[-1] > means[0],
+            )
         )
-    return pd.DataFrame(rows)
+    columns = ["claim", "protocol", "group", "eval_set", "architecture", "compared", "osp", "div", "outcome"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def claim_records(cases: pd.DataFrame, protocols: list[str]) -> pd.DataFrame:
+    """One record per (claim, protocol): holds when every case holds; the detail counts them and names
+    the failing ones."""
+    rows = []
+    for claim in RULES:
+        for protocol in protocols:
+            mine = cases[(cases.claim == claim) & (cases.protocol == protocol)]
+            if mine.empty:
+                rows.append(
+                    [claim, protocol, NOT_TESTABLE, "no case: an architecture it compares is not run"]
+                )
+                continue
+            failed = mine[mine.outcome == FAILS]
+            detail = f"{len(mine) - len(failed)} of {len(mine)} cases hold (claim_cases.md)"
+            if len(failed):
+                detail += "; fails: " + ", ".join(
+                    f"{r.group} {r.eval_set} {r.architecture}" for r in failed.itertuples()
+                )
+            rows.append([claim, protocol, FAILS if len(failed) else HOLDS, detail])
+    return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
 
 
 def render_nordenfors_flinth(
-    csvs: list[str],
-    reference: str,
+    runs: list[list[str]],
+    claims_yaml: str | Path,
     summary_csv: str,
-    figure8: tuple[str, str],
-    figure9: tuple[str, str] | None,
-    claims_stem: str,
+    claims_csv: str,
+    cases_stem: str,
     scale: str,
     ddof: int,
 ) -> None:
-    frame = read_evaluations(csvs)
-    summary = size_summary(frame, ddof)
+    """Figure 8's numbers (summary_csv), the claims' cases (a table) and their records (claims_csv)."""
+    summary = size_summary(read_evaluations(runs), ddof)
     write_csv(summary_csv, summary)
-    figure_sizes(summary, *figure8, scale)
-    if figure9 is not None:
-        figure_epochs(frame, *figure9, scale, ddof)
-    statements = {r["claim"]: r["statement"] for r in load_reference(reference)["rows"]}
-    claims = nordenfors_flinth_claims(summary)
+    cases = nordenfors_flinth_cases(summary)
+    write_csv(claims_csv, claim_records(cases, list(dict.fromkeys(p for p, _ in runs))))
+    claims = {c["id"]: c for c in load_claims(claims_yaml)}
     write_table(
-        claims,
-        claims_stem,
-        title="Nordenfors & Flinth's claims checked against this run.",
+        cases,
+        cases_stem,
+        title="Nordenfors & Flinth's claims, case by case, on this run.",
         scale=scale,
-        notes=[f"{k}: '{v}' ({citation(reference)})" for k, v in statements.items()]
-        + ["OSP: higher is more invariant; DIV: lower is more invariant."],
+        notes=[f"{k}: {claims[k]['claim']} ({claims[k]['source']}). Holds when {RULES[k]}." for k in RULES]
+        + [
+            "OSP: higher is more invariant (at most |G|); DIV: lower is more invariant. Ensembles: mean ± std "
+            "over bootstrap draws (with replacement); members: their 2.5–97.5 % band.",
+            "protocol: released = the authors' code (OOD images in [0, 1]; ASYM-SYMINIT all N(0, 1), the "
+            "ASYM-ASYMINIT run); described = the poster read correctly (OOD images normalised like MNIST; "
+            "ASYM-SYMINIT's corner zero at initialisation); docs/ensembles.md, Protocols.",
+        ],
     )
 
 
-def gerken_kessel_table(frame: pd.DataFrame, reference: str, ddof: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Table 11 (OSP out of distribution, mean ± std) with this run's rows beside the talk's, and the
-    accuracies behind it."""
+# --- Gerken & Kessel -----------------------------------------------------------------------------------
+
+
+def table11_cells(
+    frame: pd.DataFrame, reference: pd.DataFrame, ddof: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """OSP out of distribution per (method, protocol) and group: DeepEns+DA over the independent ensembles,
+    only DA over the members; the talk's E2CNN and Canon rows as the paper's only."""
     ood = frame[frame.eval_set == "ood"]
-    ours = pd.concat(
-        [
-            aggregate(ood[ood.kind == "ensemble"], ["group"], ["osp"], ddof).assign(method="DeepEns+DA"),
-            aggregate(ood[ood.kind == "member"], ["group"], ["osp"], ddof).assign(method="only DA"),
-        ]
-    )
-    paper = reference_frame(reference)
-    groups = list(dict.fromkeys(paper.group)) + [
-        g for g in dict.fromkeys(ours.group) if g not in set(paper.group)
-    ]
+    paper = {(r.method, r.group): r for r in reference.itertuples()}
     cells = []
-    for source, table, methods in (
-        ("this run", ours, ["DeepEns+DA", "only DA"]),
-        ("talk", paper, list(dict.fromkeys(paper.method))),
-    ):
-        for method in methods:
-            row = {
-                "method": method,
-                "source": (
-                    source
-                    if method in ("DeepEns+DA", "only DA") or source != "talk"
-                    else "talk (not reproduced)"
-                ),
-            }
-            for g in groups:
-                hit = table[(table.method == method) & (table.group == g)]
-                row[g] = f"{hit.osp_mean.iloc[0]:.2f} ± {hit.osp_std.iloc[0]:.2f}" if len(hit) else ""
-            cells.append(row)
-    table = pd.DataFrame(cells)
-    order = {m: i for i, m in enumerate(["DeepEns+DA", "only DA", "E2CNN", "Canon"])}
-    table = table.sort_values("method", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
-    ind = frame[frame.eval_set == "id"]
-    accuracy = pd.concat(
-        [
-            aggregate(ind[ind.kind == "ensemble"], ["group"], ["acc"], ddof).assign(model="ensemble"),
-            aggregate(ind[ind.kind == "member"], ["group"], ["acc"], ddof).assign(model="member"),
-        ]
+    for method, kind in (("DeepEns+DA", "ensemble"), ("only DA", "member")):
+        for r in aggregate(ood[ood.kind == kind], ["protocol", "group"], ["osp"], ddof).itertuples():
+            ref = paper.get((method, r.group))
+            cells.append(
+                {
+                    "method": method,
+                    "protocol": r.protocol,
+                    "column": r.group,
+                    "kind": "osp",
+                    "run_mean": r.osp_mean,
+                    "run_std": r.osp_std,
+                    "runs": r.n,
+                    "paper_mean": ref.osp_mean if ref else float("nan"),
+                    "paper_std": ref.osp_std if ref else float("nan"),
+                }
+            )
+    paper_only = [
+        {"method": r.method, "column": r.group, "paper_mean": r.osp_mean, "paper_std": r.osp_std}
+        for r in reference.itertuples()
+        if r.method not in ("DeepEns+DA", "only DA")
+    ]
+    return pd.DataFrame(cells), pd.DataFrame(paper_only)
+
+
+def table11(
+    frame: pd.DataFrame, reference: pd.DataFrame, ddof: int, scale: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(Table 11 as rendered, its verdict records): rows (method, source, protocol), a column per group
+    with its verdict, in the talk's row order."""
+    cells, paper_only = table11_cells(frame, reference, ddof)
+    present = set(cells["column"]) | set(paper_only.get("column", []))
+    return beside(
+        cells,
+        paper_only,
+        ["method"],
+        table="table11",
+        scale=scale,
+        row_order=[(m,) for m in METHODS],
+        column_order=[g for g in GROUPS if g in present],
+        digits=2,
     )
-    return table, accuracy
 
 
-def gerken_kessel_claims(table: pd.DataFrame) -> pd.DataFrame:
-    ours = table[table.source == "this run"].set_index("method")
-    rows = []
-    for g in [c for c in table.columns if c not in ("method", "source")]:
-        if not ours.loc["DeepEns+DA", g]:
-            continue
-        ens, mem = (float(ours.loc[m, g].split(" ± ")[0]) for m in ("DeepEns+DA", "only DA"))
-        rows.append(
-            {
-                "claim": "DeepEns+DA more invariant than only DA",
-                "group": g,
-                "osp": f"{ens:.2f} vs {mem:.2f}",
-                "verdict": _verdict(ens > mem, False),
-            }
-        )
-    return pd.DataFrame(rows)
+def accuracy_table(frame: pd.DataFrame, ddof: int) -> pd.DataFrame:
+    """Fashion-MNIST test accuracy of the ensembles and of the members, per protocol and group."""
+    ind = frame[frame.eval_set == "id"]
+    return pd.concat(
+        [
+            aggregate(ind[ind.kind == kind], ["protocol", "group"], ["acc"], ddof).assign(model=model)
+            for kind, model in (("ensemble", "ensemble"), ("member", "member"))
+        ],
+        ignore_index=True,
+    )
 
 
 def render_gerken_kessel(
-    csvs: list[str],
+    runs: list[list[str]],
     reference: str,
     table_stem: str,
-    claims_stem: str,
+    verdicts_csv: str,
     accuracy_csv: str,
     settings: dict,
     scale: str,
     ddof: int,
 ) -> None:
-    frame = read_evaluations(csvs)
-    table, accuracy = gerken_kessel_table(frame, reference, ddof)
+    frame = read_evaluations(runs)
+    table, records = table11(frame, reference_frame(reference), ddof, scale)
+    write_csv(verdicts_csv, records)
+    accuracy = accuracy_table(frame, ddof)
     write_csv(accuracy_csv, accuracy)
-    ood = f"{settings['ood_dataset']} test images" if settings["ood_dataset"] else "uniform-noise images"
-    acc = accuracy.set_index(["model", "group"])["acc_mean"]
+    s = settings
+    pool, size = s["members"], s["ensemble_size"]
+    ood = f"{s['ood_dataset']} test images" if s["ood_dataset"] else "uniform-noise images"
+    ensembles = (
+        f"DeepEns+DA = {pool // size} independent ensembles of {size} distinct members, drawn without "
+        f"replacement from a pool of {pool} (mean (std) over the ensembles)"
+        if pool // size > 1
+        else f"DeepEns+DA = the one ensemble of all {pool} members (a pool of exactly {size}: no spread)"
+    )
+    acc = accuracy.set_index(["model", "protocol", "group"])["acc_mean"]
     write_table(
         table,
         table_stem,
         scale=scale,
         title="Table 11: orbit-same predictions out of distribution, models trained on rotated Fashion-MNIST.",
         notes=[
-            f"'this run': OOD set = {ood} ({settings['eval_samples'] or 'all'}); "
-            f"DeepEns+DA = ensembles of {settings['ensemble_size']} of {settings['members']} members "
-            f"(mean ± std over {settings['bootstraps']} bootstrap draws); only DA = the members one by one "
-            "(mean ± std over members).",
+            f"'this run': OOD set = {ood} ({s['eval_samples'] or 'all'}); {ensembles}; only DA = the {pool} "
+            "members one by one (mean (std) over members).",
+            f"Training: full augmentation, {s['batch_size']} images per step each with its whole orbit ("
+            + ", ".join(f"{s['batch_size'] * int(g[1:])} inputs for {g}" for g in s["groups"])
+            + f"), the mean loss over them, one learning rate ({s['lr']}) and the same steps for every group.",
             "Fashion-MNIST test accuracy, ensemble / member: "
             + ", ".join(
-                f"{g} {acc[('ensemble', g)]:.3f} / {acc[('member', g)]:.3f}"
-                for g in dict.fromkeys(accuracy.group)
+                f"{g} {acc[('ensemble', p, g)]:.3f} / {acc[('member', p, g)]:.3f}"
+                for p, g in dict.fromkeys(zip(accuracy.protocol, accuracy.group))
             )
             + ".",
-            f"'talk' = {citation(reference)}. E2CNN and Canon are not reproduced.",
+            "protocol: described only (the authors' code is not public; docs/ensembles.md, Protocols).",
+            "verdict: reproduced when |this run − talk| ≤ 2·√(σ_run² + σ_talk²), each σ at least 1 % of the "
+            "talk's value; at a scale other than paper the verdict is 'not comparable' (computed, in brackets).",
+            f"'paper' = {citation(reference)}; E2CNN and Canon are the talk's numbers only.",
         ],
-    )
-    write_table(
-        gerken_kessel_claims(table),
-        claims_stem,
-        scale=scale,
-        title="Gerken & Kessel's claim checked against this run.",
-        notes=["OSP out of distribution; higher is more invariant (maximum = group order)."],
     )
