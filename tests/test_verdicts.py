@@ -7,7 +7,7 @@ import pytest
 
 from symrep.report.beside import beside
 from symrep.report.claims import evaluate
-from symrep.report.summary import cell_counts
+from symrep.report.summary import cell_counts, read_verdicts
 from symrep.report.verdicts import count_verdict, mean_verdict
 
 
@@ -173,3 +173,33 @@ def test_summary_counts_learned_matrices_that_are_no_representation_apart():
     )
     row = cell_counts(records).iloc[0]
     assert [row[k] for k in ("reproduced", "not interpretable", "no paper number", "cells")] == [1, 1, 1, 3]
+
+
+def test_a_table_without_protocols_is_counted_and_its_claims_decided(tmp_path):
+    """protocol "" (inpainting, pendulum) is written as an empty CSV field, read back as NaN: the summary
+    must still count the table's cells and decide its claims."""
+    table = cells()[lambda c: c["protocol"] == "released"].assign(protocol="")
+    _, records = beside(
+        table,
+        pd.DataFrame(columns=["model", "column", "paper_mean", "paper_std"]),
+        ["model"],
+        table="t",
+        scale="paper",
+    )
+    records.to_csv(tmp_path / "t.csv", index=False)
+    read = read_verdicts([tmp_path / "t.csv"])
+    assert cell_counts(read)[["table", "protocol", "cells"]].values.tolist() == [["t", "—", 4]]
+    claim = {
+        "id": "c",
+        "experiment": "x",
+        "claim": "Ours beats CNN",
+        "source": "s",
+        "predicate": "greater",
+        "table": "t",
+        "better": {"model": "Ours"},
+        "worse": {"model": "CNN"},
+        "columns": ["C4", "D1"],
+    }
+    assert evaluate([claim], read, pd.DataFrame(), {"x"})[["protocol", "outcome"]].values.tolist() == [
+        ["", "holds"]
+    ]
