@@ -1,4 +1,4 @@
-"""Rule pendulum_table: the rollout-error table beside the talk's, per-model details, one row per run."""
+"""Rule pendulum_table: the rollout-error table and its verdicts beside the talk's, per-model details, runs."""
 
 from pathlib import Path
 
@@ -12,6 +12,7 @@ with rule_context(snakemake):
         table_stem=Path(snakemake.output.table[0]).with_suffix(""),
         details_stem=Path(snakemake.output.details[0]).with_suffix(""),
         runs_csv=snakemake.output.runs,
+        verdicts_csv=snakemake.output.verdicts,
         scale=snakemake.params.scale,
         ddof=snakemake.params.ddof,
     )

@@ -23,11 +23,12 @@ from symrep.experiments.pendulum.metrics import (
 from symrep.experiments.pendulum.models import Dynamics, PlainMLP, Scalars, scalars, vectors
 from symrep.experiments.pendulum.ode import StepLimitError, odeint
 from symrep.experiments.pendulum.plan import PendulumPlan
-from symrep.experiments.pendulum.report import rollout_table
+from symrep.experiments.pendulum.report import TALK_COLUMNS, table
 from symrep.experiments.pendulum.run import make_model, train_run
 from symrep.experiments.pendulum.system import SpringPendulum, initial_conditions
 from symrep.experiments.pendulum.task import DynamicsTask, learning_rate
 from symrep.models.common import count_parameters
+from symrep.report.claims import evaluate, load_claims
 from symrep.report.reference import reference_frame
 from symrep.runs import RunJob
 from symrep.training import fit
@@ -381,12 +382,12 @@ def test_train_run_resumes_after_an_interruption_to_the_same_result(tiny_dataset
 # --- the table -----------------------------------------------------------------------------------------------
 
 
-def test_table_puts_this_run_beside_the_talks_cells():
-    runs = pd.DataFrame(
+def fake_runs(scalars_node=0.01):
+    return pd.DataFrame(
         [
             {"dynamics": d, "model": m, "seed": s, "rollout_error": base + 0.001 * s}
             for d, m, base in (
-                ("node", "scalars", 0.01),
+                ("node", "scalars", scalars_node),
                 ("node", "mlp", 0.05),
                 ("hnn", "scalars", 0.006),
                 ("hnn", "mlp", 0.03),
@@ -394,22 +395,57 @@ def test_table_puts_this_run_beside_the_talks_cells():
             for s in range(3)
         ]
     )
-    frame = rollout_table(runs, reference_frame(REPO / "config" / "reference" / "pendulum.yaml"), ddof=0)
-    assert len(frame) == 12 and frame["method"].tolist() == ["N-ODE"] * 6 + ["HNN"] * 6
-    rows = frame.set_index(["method", "model"])
-    node = rows.loc[("N-ODE", "Scalars O(3)")]
+
+
+REFERENCE = reference_frame(REPO / "config" / "reference" / "pendulum.yaml")
+
+
+def test_table_puts_this_run_beside_the_talks_numbers_with_verdicts():
+    frame, records = table(fake_runs(), REFERENCE, 0, "paper")
+    assert frame["model"].tolist() == ["Scalars O(3)", "Scalars O(3)", *TALK_COLUMNS[1:5], "MLP", "MLP"]
+    assert frame["source"].tolist() == ["this run", "talk", *["talk (not run here)"] * 4, "this run", "talk"]
+    assert list(frame.columns) == ["model", "source", "N-ODE", "N-ODE verdict", "HNN", "HNN verdict"]
+    scalars = frame.iloc[0]
+    assert scalars["N-ODE"] == f"0.011 ({np.std([0.01, 0.011, 0.012]):.3f})"
+    # 0.011 (0.00082) vs 0.009 (0.001): bound 2·√(0.00082² + 0.001²) = 0.0026 ≥ 0.002
+    assert scalars["N-ODE verdict"] == "reproduced"
+    assert frame.iloc[1]["N-ODE"] == "0.009 (0.001)" and frame.iloc[2]["HNN"] == "0.012 (0.002)"
+    assert frame.iloc[2]["N-ODE verdict"] == ""  # EMLP: the talk's numbers, no verdict
+    mlp = records[(records["model"] == "MLP") & (records["column"] == "N-ODE")].iloc[0]
+    # 0.051 vs 0.048 (0.000): the talk's σ floors at 1 % of 0.048, the run's std 0.00082 is above it
+    assert mlp["bound"] == pytest.approx(2 * math.hypot(np.std([0.05, 0.051, 0.052]), 0.00048))
+    assert mlp["outcome"] == "differs" and mlp["kind"] == "rmse"
+    assert set(records["table"]) == {"pendulum"} and len(records) == 4
+    quick, _ = table(fake_runs(), REFERENCE, 0, "quick")
+    assert quick.iloc[0]["N-ODE verdict"] == "not comparable (quick) [reproduced]"
+    only_node, records = table(fake_runs()[lambda r: r["dynamics"] == "node"], REFERENCE, 0, "paper")
+    assert len(records) == 2 and "talk (not run here)" in set(
+        only_node[only_node["model"] == "MLP"]["source"]
+    )
+
+
+@pytest.mark.parametrize(("scalars_node", "outcome"), [(0.01, "holds"), (0.06, "fails")])
+def test_scalars_beat_mlp_claim_reads_the_tables_rows_and_columns(scalars_node, outcome):
+    [claim] = [
+        c for c in load_claims(REPO / "config" / "reference" / "claims.yaml") if c["experiment"] == "pendulum"
+    ]
+    _, records = table(fake_runs(scalars_node), REFERENCE, 0, "paper")
+    result = evaluate([claim], records, pd.DataFrame(), {"pendulum"})
+    assert result["outcome"].tolist() == [outcome]
     assert (
-        node["this run"] == f"0.011 ± {np.std([0.01, 0.011, 0.012]):.3f}" and node["talk"] == "0.009 ± 0.001"
+        result["detail"]
+        .iloc[0]
+        .startswith(f"N-ODE: {scalars_node + 0.001:.4g} vs 0.051; HNN: 0.007 vs 0.031")
     )
-    assert math.isclose(node["run_mean"], 0.011) and node["runs"] == 3
-    assert (node["talk_mean"], node["talk_std"]) == (0.009, 0.001)
-    emlp = rows.loc[("HNN", "EMLP D2")]
-    assert (
-        emlp["this run"].startswith("not reproduced")
-        and math.isnan(emlp["run_mean"])
-        and emlp["talk_mean"] == 0.111
+
+
+def test_schema_enums_follow_the_plan():
+    schema = yaml.safe_load(
+        (REPO / "config" / "schemas" / "experiments" / "pendulum.schema.yaml").read_text()
     )
-    only_node = rollout_table(
-        runs[runs["dynamics"] == "node"], reference_frame(REPO / "config" / "reference" / "pendulum.yaml"), 0
-    )
-    assert set(only_node["method"]) == {"N-ODE", "HNN"} and len(only_node) == 10  # HNN rows: EMLP only
+    assert set(schema["required"]) == set(schema["properties"]) == set(PAPER)
+    for key in ("dynamics", "models", "hamiltonian", "features"):
+        prop = schema["properties"][key]
+        assert tuple(prop.get("items", prop)["enum"]) == PendulumPlan.ALLOWED[key], key
+    activation = schema["$defs"]["architecture"]["properties"]["activation"]["enum"]
+    assert tuple(activation) == PendulumPlan.ALLOWED["activation"]

@@ -66,6 +66,7 @@ rule pendulum_table:
         ),
         details=multiext("results/pendulum/details", ".csv", ".md", ".tex"),
         runs="results/pendulum/runs.csv",
+        verdicts="results/verdicts/pendulum.csv",
     log:
         "logs/pendulum/table.log",
     localrule: True

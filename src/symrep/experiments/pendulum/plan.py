@@ -80,4 +80,8 @@ class PendulumPlan(ExperimentPlan):
             *table_files("pendulum"),
             *(f"results/pendulum/details.{ext}" for ext in ("csv", "md", "tex")),
             "results/pendulum/runs.csv",
+            *self.verdict_files(),
         ]
+
+    def verdict_files(self):
+        return ["results/verdicts/pendulum.csv"]

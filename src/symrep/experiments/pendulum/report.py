@@ -1,4 +1,4 @@
-"""The double-pendulum results: the rollout-error table beside the talk's, and per-model details."""
+"""The double-pendulum results: the rollout-error table with verdicts beside the talk's, and per-model details."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import pandas as pd
 
 from symrep.files import read_json, write_csv
 from symrep.report.aggregate import aggregate, mean_std_cells
+from symrep.report.beside import PAPER, PAPER_ONLY, beside
 from symrep.report.reference import citation, reference_frame
 from symrep.report.tables import write_table
 
 METHODS = {"node": "N-ODE", "hnn": "HNN"}
 MODELS = {"scalars": "Scalars O(3)", "mlp": "MLP"}
+#: the talk's model columns, in its order: the table's rows
 TALK_COLUMNS = ["Scalars O(3)", "EMLP O(2)", "EMLP SO(2)", "EMLP D2", "EMLP D6", "MLP"]
-NOT_REPRODUCED = "not reproduced (talk only)"
+NOT_RUN = "talk (not run here)"  # the EMLP rows: the talk's numbers, no run of this pipeline
 RUN_COLUMNS = [
     "dynamics",
     "model",
@@ -37,42 +39,52 @@ def collect_runs(metrics_files: list[str | Path]) -> pd.DataFrame:
     return pd.DataFrame([{k: read_json(f)[k] for k in RUN_COLUMNS} for f in metrics_files])
 
 
-def cell(mean: float, std: float) -> str:
-    """The talk's 'mean ± std' with three decimals."""
-    return f"{mean:.3f} ± {std:.3f}"
-
-
-def rollout_table(runs: pd.DataFrame, reference: pd.DataFrame, ddof: int) -> pd.DataFrame:
-    """One row per (method, model column) of the talk's table: this run's and the talk's cell, and their
-    numbers (run mean, std and number of seeds; the talk's mean and std)."""
+def table(
+    runs: pd.DataFrame, reference: pd.DataFrame, ddof: int, scale: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the table as rendered, its verdict records): a row per model (the talk's columns), per method this
+    run's rollout error with its verdict (kind "rmse": a relative RMS error, whose σ floors at 1 % of the
+    talk's value), then the talk's row; the EMLP rows are the talk's numbers only."""
     stats = aggregate(runs, ["dynamics", "model"], ["rollout_error"], ddof)
-    stats["method"], stats["column"] = stats["dynamics"].map(METHODS), stats["model"].map(MODELS)
-    ours = stats.set_index(["method", "column"])
-    rows = []
-    for method in METHODS.values():
-        for column in TALK_COLUMNS:
-            talk = reference[(reference["method"] == method) & (reference["model"] == column)]
-            talk_mean = float(talk["error"].iloc[0]) if len(talk) else float("nan")
-            talk_std = float(talk["std"].iloc[0]) if len(talk) else float("nan")
-            run = ours.loc[(method, column)] if (method, column) in ours.index else None
-            if run is None and column in MODELS.values():
-                continue  # a model this configuration leaves out
-            rows.append(
-                {
-                    "method": method,
-                    "model": column,
-                    "this run": cell(run["rollout_error_mean"], run["rollout_error_std"])
-                    if run is not None
-                    else NOT_REPRODUCED,
-                    "talk": cell(talk_mean, talk_std) if len(talk) else "",
-                    "run_mean": run["rollout_error_mean"] if run is not None else float("nan"),
-                    "run_std": run["rollout_error_std"] if run is not None else float("nan"),
-                    "runs": int(run["n"]) if run is not None else 0,
-                    "talk_mean": talk_mean,
-                    "talk_std": talk_std,
-                }
-            )
-    return pd.DataFrame(rows)
+    published = {(r.method, r.model): r for r in reference.itertuples()}
+    cells = []
+    for r in stats.itertuples():
+        method, model = METHODS[r.dynamics], MODELS[r.model]
+        ref = published.get((method, model))
+        cells.append(
+            {
+                "model": model,
+                "protocol": "",
+                "column": method,
+                "kind": "rmse",
+                "run_mean": r.rollout_error_mean,
+                "run_std": r.rollout_error_std,
+                "runs": r.n,
+                "paper_mean": ref.error if ref else float("nan"),
+                "paper_std": ref.std if ref else float("nan"),
+            }
+        )
+    trained = {(METHODS[d], MODELS[m]) for d, m in zip(stats["dynamics"], stats["model"])}
+    paper_only = pd.DataFrame(
+        [
+            {"model": r.model, "column": r.method, "paper_mean": r.error, "paper_std": r.std}
+            for r in reference.itertuples()
+            if (r.method, r.model) not in trained
+        ],
+        columns=["model", "column", "paper_mean", "paper_std"],
+    )
+    frame, records = beside(
+        pd.DataFrame(cells),
+        paper_only,
+        ["model"],
+        table="pendulum",
+        scale=scale,
+        row_order=[(model,) for model in TALK_COLUMNS],
+        column_order=list(METHODS.values()),
+        digits=3,
+    )
+    talk = {PAPER: "talk", PAPER_ONLY: NOT_RUN}
+    return frame.drop(columns="protocol").replace({"source": talk}), records
 
 
 def details_table(runs: pd.DataFrame, ddof: int) -> pd.DataFrame:
@@ -123,6 +135,7 @@ def render(
     table_stem: str | Path,
     details_stem: str | Path,
     runs_csv: str | Path,
+    verdicts_csv: str | Path,
     scale: str,
     ddof: int,
 ) -> None:
@@ -132,8 +145,10 @@ def render(
     seeds = ", ".join(map(str, sorted(runs["seed"].unique())))
     spread = f"mean ± std over seeds {seeds} (std with ddof={ddof})"
     protocol = _protocol(metrics_files)
+    frame, records = table(runs, reference_frame(reference), ddof, scale)
+    write_csv(verdicts_csv, records)
     write_table(
-        rollout_table(runs, reference_frame(reference), ddof),
+        frame,
         table_stem,
         title="Double pendulum with springs: test rollout error of N-ODEs and HNNs.",
         scale=scale,
@@ -141,9 +156,12 @@ def render(
             f"'this run': geometric mean over test systems and the horizon's times of the relative state "
             f"error (the released code's metric), final weights; {spread}; {protocol}; trajectories of "
             f"the {hamiltonian} Hamiltonian.",
+            "verdict: reproduced when |this run − talk| ≤ 2·√(σ_run² + σ_talk²), each σ at least 1 % of the "
+            "talk's value; at a scale other than paper 'not comparable' (computed, in brackets). Per-cell "
+            "numbers: results/verdicts/pendulum.csv.",
             f"'talk' = {citation(reference)}.",
-            "EMLP columns: the talk's numbers only, not reproduced here (the emlp package calls JAX "
-            "functions that current JAX no longer has).",
+            f"EMLP rows ('{NOT_RUN}'): the talk's numbers only, not reproduced here (the emlp package calls "
+            "JAX functions that current JAX no longer has).",
             f"Per-model details: {Path(details_stem).name}.md.",
         ],
     )
