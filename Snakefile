@@ -18,6 +18,7 @@ include: "workflow/medmnist3d.smk"
 include: "workflow/smoke.smk"
 include: "workflow/ensembles.smk"
 include: "workflow/inpainting.smk"
+include: "workflow/pendulum.smk"
 include: "workflow/report.smk"
 include: "workflow/reproduction.smk"
 

@@ -276,38 +276,6 @@ def test_plan_rejects_pools_that_hold_no_independent_ensembles(config):
     assert not GerkenKesselPlan(config).enabled  # a disabled experiment is not checked
 
 
-def schema_enums(node: dict, defs: dict) -> dict:
-    """Config key -> the enum of its value (or of its items) among a section's properties and its protocol
-    options, following the schemas' $refs."""
-    common = yaml.safe_load((REPO / "config" / "schemas" / "experiments" / "common.schema.yaml").read_text())
-
-    def resolve(node):
-        while "$ref" in node:
-            name = node["$ref"].split("#/$defs/")[1]
-            node = (common["$defs"] if node["$ref"].startswith("common.schema.yaml") else defs)[name]
-        return node
-
-    enums = {}
-    properties = dict(node["properties"])
-    options = properties.pop("protocol_options", {"properties": {}})
-    for bundle in options["properties"].values():
-        properties |= resolve(bundle).get("properties", {})
-    for key, value in properties.items():
-        value = resolve(value)
-        value = resolve(value.get("items", value))
-        if "enum" in value:
-            enums[key] = tuple(value["enum"])
-    return enums
-
-
-@pytest.mark.parametrize("plan", SUB_EXPERIMENTS)
-def test_schema_enums_are_the_plans_allowed_values(plan):
-    schema = yaml.safe_load(
-        (REPO / "config" / "schemas" / "experiments" / "ensembles.schema.yaml").read_text()
-    )
-    assert schema_enums(schema["properties"][plan.sub], schema["$defs"]) == dict(plan.ALLOWED)
-
-
 def test_wildcard_constraints_match_exactly_the_allowed_values():
     def matches(key, value):
         return re.fullmatch(WILDCARDS[key], value) is not None

@@ -207,26 +207,6 @@ def test_tmnist_misconfiguration_is_a_config_error_only_when_enabled(tmnist, mes
     LatentPlan(paper_config(tmnist_z2={**tmnist, "enabled": False}))
 
 
-def test_schema_enums_are_the_plans_allowed_values():
-    schema = yaml.safe_load((REPO / "config" / "schemas" / "experiments" / "latent.schema.yaml").read_text())
-    runs = [k for k, v in schema["properties"].items() if "allOf" in v]
-    assert runs == list(LatentPlan.ALLOWED["runs"])
-    options = schema["$defs"]["options"]["properties"]
-    properties = {
-        f"{run}.{key}": prop
-        for run in runs
-        for where in (schema["properties"][run], options.get(run, {}))
-        for key, prop in where.get("properties", {}).items()
-    }
-    enums = {
-        k: tuple(p["enum"] if "enum" in p else [p["const"]])
-        for k, p in properties.items()
-        if {"enum", "const"} & set(p)
-    }
-    allowed = {k: tuple(v) for k, v in LatentPlan.ALLOWED.items() if k not in ("runs", "protocols")}
-    assert enums == allowed
-
-
 # ---- glyphs -------------------------------------------------------------------------------------
 
 

@@ -40,12 +40,7 @@ def test_protocol_tasks_are_35_distinct_simulations_of_the_rotation_set():
     assert list(plan(PAPER).problems()) == []
 
 
-def test_the_schema_allows_exactly_the_plans_models_and_options():
-    schema = yaml.safe_load((REPO / "config" / "schemas" / "experiments" / "smoke.schema.yaml").read_text())
-    assert tuple(schema["properties"]["models"]["items"]["enum"]) == SmokePlan.ALLOWED["models"]
-    options = schema["$defs"]["options"]["properties"]
-    for key in ("action", "equivariance_pairs", "tested_weights"):
-        assert tuple(options[key]["enum"]) == SmokePlan.ALLOWED[key], key
+def test_the_plan_allows_exactly_the_implemented_actions_and_pairings():
     assert SmokePlan.ALLOWED["action"] == ACTIONS and SmokePlan.ALLOWED["equivariance_pairs"] == PAIRS
 
 

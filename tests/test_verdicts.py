@@ -4,10 +4,11 @@ import math
 
 import pandas as pd
 import pytest
+import yaml
 
 from symrep.report.beside import beside
 from symrep.report.claims import evaluate
-from symrep.report.summary import cell_counts
+from symrep.report.summary import cell_counts, write_summary
 from symrep.report.verdicts import count_verdict, mean_verdict
 
 
@@ -119,6 +120,10 @@ def test_claims_hold_fail_or_are_not_testable():
     assert evaluate([claim], records, pd.DataFrame(), set())["outcome"].tolist() == ["not testable"]
     quick = evaluate([claim], records, pd.DataFrame(), {"x"}, "quick")["outcome"].tolist()
     assert quick == ["not comparable (quick) [holds]"] * 2
+    against_each = {**claim, "worse": [{"model": "CNN"}, {"model": "Ours"}]}  # Ours is not above itself
+    assert evaluate([against_each], records, pd.DataFrame(), {"x"})["outcome"].tolist() == ["fails"] * 2
+    against_one = {**claim, "worse": [{"model": "CNN"}]}
+    assert evaluate([against_one], records, pd.DataFrame(), {"x"})["outcome"].tolist() == ["holds"] * 2
     missing = evaluate([{**claim, "columns": ["D4"]}], records, pd.DataFrame(), {"x"})
     assert set(missing["outcome"]) == {"not testable"}
     reported = pd.DataFrame(
@@ -173,3 +178,25 @@ def test_summary_counts_learned_matrices_that_are_no_representation_apart():
     )
     row = cell_counts(records).iloc[0]
     assert [row[k] for k in ("reproduced", "not interpretable", "no paper number", "cells")] == [1, 1, 1, 3]
+
+
+def test_summary_keeps_a_table_without_protocols_and_judges_its_claims(tmp_path):
+    rows = [
+        {"group": group, "protocol": "", "column": "MNIST", "kind": "mse", "run_mean": mean, "run_std": 0.1}
+        for group, mean in (("coarse", 33.5), ("trivial", 33.9))
+    ]
+    _, records = beside(
+        pd.DataFrame(rows).assign(runs=3, paper_mean=33.7, paper_std=0.1),
+        pd.DataFrame(columns=["group", "column", "paper_mean", "paper_std"]),
+        ["group"],
+        table="inpainting",
+        scale="paper",
+    )
+    records.to_csv(tmp_path / "verdicts.csv", index=False)  # "" is read back as NaN
+    claim = {"id": "c", "experiment": "x", "claim": "coarse is best", "source": "s", "predicate": "lower"}
+    claim |= {"table": "inpainting", "better": {"group": "coarse"}, "worse": [{"group": "trivial"}]}
+    (tmp_path / "claims.yaml").write_text(yaml.safe_dump({"claims": [{**claim, "columns": ["MNIST"]}]}))
+    outputs = {k: str(tmp_path / f"out.{k}") for k in ("md", "html", "cells", "claims")}
+    write_summary([tmp_path / "verdicts.csv"], [], tmp_path / "claims.yaml", ["x"], "paper", outputs)
+    assert pd.read_csv(outputs["cells"])[["table", "cells"]].values.tolist() == [["inpainting", 2]]
+    assert pd.read_csv(outputs["claims"])["outcome"].tolist() == ["holds"]

@@ -2,8 +2,8 @@
 
 `config/reference/claims.yaml` quotes every claim with its source and names a predicate:
 
-* ``greater`` / ``lower``: in `table`, the row `better` has a higher (lower) mean than the row `worse` in
-  every one of `columns`, per protocol, on this run's numbers;
+* ``greater`` / ``lower``: in `table`, the row `better` has a higher (lower) mean than the row `worse` (or
+  than each of a list of rows) in every one of `columns`, per protocol, on this run's numbers;
 * ``reported``: the experiment's own report decides (claims that need more than a table's means, e.g.
   ensemble curves); it writes `claim, protocol, outcome, detail` records that this module collects.
 
@@ -44,18 +44,21 @@ def _compare(claim: dict, records: pd.DataFrame, sign: int) -> list[dict]:
     if table.empty:
         return [{"protocol": "", "outcome": NOT_TESTABLE, "detail": f"{claim['table']} has no results"}]
     out = []
+    worse_rows = claim["worse"] if isinstance(claim["worse"], list) else [claim["worse"]]
     for protocol, rows in table.groupby("protocol", sort=False):
-        better, worse = _select(rows, claim["better"]), _select(rows, claim["worse"])
+        better = _select(rows, claim["better"])
         parts, ok = [], True
-        for column in claim["columns"]:
+        for column, worse in ((c, w) for c in claim["columns"] for w in worse_rows):
             a = better[better["column"] == column]["run_mean"]
-            b = worse[worse["column"] == column]["run_mean"]
+            b = _select(rows, worse)
+            b = b[b["column"] == column]["run_mean"]
             if a.empty or b.empty:
                 parts, ok = [f"{column}: a row is missing"], None
                 break
             a, b = float(a.iloc[0]), float(b.iloc[0])
             ok &= sign * (a - b) > 0
-            parts.append(f"{column}: {a:.4g} vs {b:.4g}")
+            against = f" ({', '.join(map(str, worse.values()))})" if len(worse_rows) > 1 else ""
+            parts.append(f"{column}: {a:.4g} vs {b:.4g}{against}")
         outcome = NOT_TESTABLE if ok is None else HOLDS if ok else FAILS
         out.append({"protocol": protocol, "outcome": outcome, "detail": "; ".join(parts)})
     return out

@@ -40,6 +40,16 @@ def cell_counts(records: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "protocol", *COUNTS])
 
 
+def read_verdicts(verdict_files: list[str | Path]) -> pd.DataFrame:
+    """Every table's verdict records; a table without protocols (protocol "", which CSV reads back as NaN
+    and groupby would drop) keeps protocol ""."""
+    if not verdict_files:
+        return pd.DataFrame()
+    records = pd.concat([pd.read_csv(f, dtype={"protocol": str}) for f in verdict_files], ignore_index=True)
+    records["protocol"] = records["protocol"].fillna("")
+    return records
+
+
 def write_summary(
     verdict_files: list[str | Path],
     reported_files: list[str | Path],
@@ -49,11 +59,7 @@ def write_summary(
     outputs: dict[str, str],
 ) -> None:
     """Write the summary as Markdown and HTML, and its two tables (cells, claims) as CSV."""
-    records = (
-        pd.concat([pd.read_csv(f) for f in verdict_files], ignore_index=True)
-        if verdict_files
-        else pd.DataFrame()
-    )
+    records = read_verdicts(verdict_files)
     reported = (
         pd.concat([pd.read_csv(f) for f in reported_files], ignore_index=True)
         if reported_files
