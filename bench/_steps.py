@@ -58,7 +58,9 @@ class Built:
     train_len: Callable[[Any], int]  # samples held by training data
     val_samples: int  # samples its validate() covers
     scale: float = 1.0  # the row's job shape / the timed shape (ensembles: members_per_job / members timed)
-    full_batch: bool = False  # an epoch is one step on the whole training set: time `steps` epochs
+    full_batch: bool = (
+        False  # each epoch of the built task is one step (its training set one batch): time epochs
+    )
 
 
 @dataclass
@@ -298,6 +300,34 @@ def _inpainting(row: Row, device: torch.device, members: int | None) -> Built:
     )
 
 
+def _pendulum(row: Row, device: torch.device, members: int | None) -> Built:
+    """Chunks of real trajectories (the experiment's own generator, over one chunk's span instead of the whole
+    horizon: the first chunk of each system), one batch of them per epoch; the adaptive solver's work
+    depends on the model's field more than on the states."""
+    from symrep.experiments.pendulum.data import build_dataset
+    from symrep.experiments.pendulum.run import make_model
+    from symrep.experiments.pendulum.task import DynamicsTask
+
+    s, d = row.settings, row.extra["data"]
+    batch = min(s["batch_size"], d["train"])
+    span = {"train": batch, "val": d["val"], "test": 1, "horizon": d["chunk_len"] * d["dt"]}
+    built = build_dataset({**d, **span})
+    model = make_model(s, built["train"][:, 0]).to(device)
+    data = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in built.items()}
+    if device.type == "meta":  # the solver reads the output times as floats: keep them readable
+        data["chunk_times"] = built["chunk_times"]
+    task = DynamicsTask(model, data, s)
+    return Built(
+        task,
+        batch,
+        lambda n: data["train"],
+        lambda chunks: setattr(task, "train", chunks),
+        len,
+        len(data["val"]),
+        full_batch=True,
+    )
+
+
 #: experiment -> its task at a row's shapes; one entry per training rule (see symrep.budget.ROWS)
 BUILDERS: dict[str, Callable[[Row, torch.device, int | None], Built]] = {
     "latent": _latent,
@@ -306,6 +336,7 @@ BUILDERS: dict[str, Callable[[Row, torch.device, int | None], Built]] = {
     "smoke": _smoke,
     "ensembles": _ensembles,
     "inpainting": _inpainting,
+    "pendulum": _pendulum,
 }
 
 
@@ -447,7 +478,7 @@ def time_row(
 
 @contextlib.contextmanager
 def _meta_reads(reads: list | None = None):
-    """Reading the values of a meta tensor (item, float, int, tolist, cpu) yields NaN / zeros instead of
+    """Reading the values of a meta tensor (item, float, int, tolist, cpu) yields 0.5 / zeros instead of
     raising, so the tasks' own epoch bookkeeping runs on meta; nothing else changes. Each read is appended
     to `reads`."""
     originals = {
@@ -464,9 +495,9 @@ def _meta_reads(reads: list | None = None):
 
         return read
 
-    fakes = {
-        "item": lambda t: float("nan") if t.is_floating_point() else 0,
-        "__float__": lambda t: float("nan"),
+    fakes = {  # 0.5: a finite value lets value-driven loops (the pendulum's adaptive steps) go on
+        "item": lambda t: 0.5 if t.is_floating_point() else 0,
+        "__float__": lambda t: 0.5,
         "__int__": lambda t: 0,
         "tolist": lambda t: torch.zeros(t.shape, dtype=t.dtype).tolist(),
         "cpu": lambda t: torch.zeros(t.shape, dtype=t.dtype),

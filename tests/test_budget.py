@@ -239,6 +239,17 @@ def test_the_guard_finds_a_tensor_left_on_the_cpu(monkeypatch):
     assert guard_row(row).startswith("MIXED DEVICES: matmul mixes tensors on ['cpu', 'meta']")
 
 
+def test_the_guard_lets_cpu_indices_through_as_cuda_does():
+    from device_guard import MixedDevicesError, one_device
+
+    x = torch.zeros(4, 3, device="meta")
+    with one_device():
+        x[torch.tensor([0, 2])]  # CUDA copies a CPU index over
+        x[torch.tensor([1])] = torch.ones(1, 3, device="meta")
+        with pytest.raises(MixedDevicesError):
+            x + torch.ones(4, 3)
+
+
 def test_todays_path_patches_the_old_code_in_and_out():
     from symrep.experiments.medmnist3d import data
     from symrep.experiments.paired_classification import PairedClassificationTask

@@ -44,7 +44,7 @@ class Row:
     epochs: int  # epochs counted: the cap, or SMOKE's expected plateau stop
     cap: int  # the epoch cap (max_epochs / epochs)
     steps: int  # training steps per epoch of one job
-    val_samples: int  # validation samples per epoch of one job
+    val_samples: float  # validation samples per epoch of one job (an average where not every epoch validates)
     settings: dict = field(compare=False)  # one job's settings (the rule's `settings` param)
     extra: dict = field(compare=False)  # the other params its task needs
 
@@ -236,6 +236,35 @@ def _inpainting(plan) -> list[Row]:
     return rows
 
 
+def _pendulum(plan) -> list[Row]:
+    """One row per (dynamics, model). The validation MSE is computed at the first epoch, every `val_every`
+    epochs and at the last (in between the last one is repeated): its samples per epoch are the average."""
+    sec, rows = plan.section, []
+    for dynamics in sec["dynamics"]:
+        for model in sec["models"]:
+            s = plan.train_settings(SimpleNamespace(dynamics=dynamics, model=model))
+            epochs, every = s["epochs"], s["val_every"]
+            validated = {0, epochs - 1} | {e for e in range(epochs) if (e + 1) % every == 0}
+            name = f"{dynamics}/{model}"
+            rows.append(
+                Row(
+                    "pendulum",
+                    "pendulum_train",
+                    name,
+                    f"pendulum_train/{name}",
+                    len(plan.seeds),
+                    len(plan.seeds),
+                    epochs,
+                    epochs,
+                    _steps(sec["train"], s["batch_size"]),
+                    sec["val"] * len(validated) / epochs,
+                    s,
+                    {"data": plan.data_settings()},
+                )
+            )
+    return rows
+
+
 #: plan name -> the rows of its training rule, in the workflow's order of experiments. A new experiment's
 #: training rule (`<name>_train`) is one entry here and one builder in bench/_steps.py (BUILDERS): the
 #: function gives its jobs, epochs, steps per epoch and validation samples from the plan (torch-free), the
@@ -249,6 +278,7 @@ ROWS: dict[str, Callable] = {
     "ensembles.nordenfors_flinth": _ensembles,
     "ensembles.gerken_kessel": _ensembles,
     "inpainting": _inpainting,
+    "pendulum": _pendulum,
 }
 #: the experiments, in the order of ROWS (a sub-experiment counts under its experiment)
 EXPERIMENTS = tuple(dict.fromkeys(name.split(".")[0] for name in ROWS))
