@@ -67,7 +67,7 @@ def test_test_dag_runs_through_slurm_profile(slurm_cluster, test_dag_run, tmp_pa
     is a SLURM job, the GPU (training) rules get their GPU, and the results equal the local run's."""
     workdir = tmp_path / "slurm"
     shutil.copytree(TEST_DIR / "config", workdir / "config")
-    run = run_snakemake(workdir, snakefile=REPO / "Snakefile", env=LOCAL_ENV, timeout_s=900)
+    run = run_snakemake(workdir, snakefile=REPO / "Snakefile", env=LOCAL_ENV, timeout_s=1200)
     assert run.returncode == 0, run.tail()
 
     # Every job that is not a local rule went through sbatch, and completed in the partition.
