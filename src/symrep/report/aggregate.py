@@ -35,6 +35,11 @@ def mean_std_cells(stats: pd.DataFrame, value: str, digits: int = 3) -> list[str
     return [mean_std(m, s, digits) for m, s in zip(stats[f"{value}_mean"], stats[f"{value}_std"])]
 
 
+def metrics_frame(metrics_files: list[str | Path], columns: list[str]) -> pd.DataFrame:
+    """One row per run: the `columns` of each training job's metrics.json (experiments without protocols)."""
+    return pd.DataFrame([{k: read_json(f)[k] for k in columns} for f in metrics_files])
+
+
 def collect_runs(runs: list[tuple[str, str | Path]], columns: list[str]) -> pd.DataFrame:
     """One row per (protocol, run) from [protocol, results/<experiment>/<variant>/.../metrics.json] pairs (a
     plan's `protocol_runs`): the protocol, the run's variant (its protocol, or common: then it appears

@@ -8,7 +8,7 @@ import pandas as pd
 
 from symrep.experiments.inpainting.plan import GROUPINGS
 from symrep.files import read_json, write_csv
-from symrep.report.aggregate import aggregate
+from symrep.report.aggregate import aggregate, metrics_frame
 from symrep.report.beside import beside
 from symrep.report.reference import citation, reference_frame
 from symrep.report.tables import write_table
@@ -36,11 +36,6 @@ RUN_COLUMNS = [
     "epochs",
     "train_seconds",
 ]
-
-
-def collect_runs(metrics_files: list[str | Path]) -> pd.DataFrame:
-    """One row per run (dataset, grouping, seed) from the training jobs' metrics.json files."""
-    return pd.DataFrame([{k: read_json(f)[k] for k in RUN_COLUMNS} for f in metrics_files])
 
 
 def table(
@@ -115,7 +110,7 @@ def render(
     scale: str,
     ddof: int,
 ) -> None:
-    runs = collect_runs(metrics_files)
+    runs = metrics_frame(metrics_files, RUN_COLUMNS)
     write_csv(runs_csv, runs)
     seeds = ", ".join(map(str, sorted(runs["seed"].unique())))
     masked = runs.groupby("dataset", sort=False)["test_mse_of_masked_input"].mean() * SCALE

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from symrep.files import read_json, write_csv
-from symrep.report.aggregate import aggregate, mean_std_cells
+from symrep.report.aggregate import aggregate, mean_std_cells, metrics_frame
 from symrep.report.beside import PAPER, PAPER_ONLY, beside
 from symrep.report.reference import citation, reference_frame
 from symrep.report.tables import write_table
@@ -33,10 +33,6 @@ RUN_COLUMNS = [
     "test_seconds",
     "test_solver_steps",
 ]
-
-
-def collect_runs(metrics_files: list[str | Path]) -> pd.DataFrame:
-    return pd.DataFrame([{k: read_json(f)[k] for k in RUN_COLUMNS} for f in metrics_files])
 
 
 def table(
@@ -139,7 +135,7 @@ def render(
     scale: str,
     ddof: int,
 ) -> None:
-    runs = collect_runs(metrics_files)
+    runs = metrics_frame(metrics_files, RUN_COLUMNS)
     write_csv(runs_csv, runs)
     hamiltonian = "/".join(sorted({read_json(f)["hamiltonian"] for f in metrics_files}))
     seeds = ", ".join(map(str, sorted(runs["seed"].unique())))
