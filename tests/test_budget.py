@@ -16,7 +16,7 @@ import yaml
 from conftest import REPO, TEST_DIR, snakemake
 
 from symrep import budget
-from symrep.budget import all_plans, announcement, estimate_hours, read_table, rows
+from symrep.budget import all_plans, announcement, estimate_hours, read_table, rows, targeted
 from symrep.config import deep_merge
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -165,6 +165,22 @@ def test_announcement_names_the_reason_and_survives_a_missing_table(tmp_path, mo
     monkeypatch.setattr(budget, "gpu_visible", lambda: True)
     assert announcement(config_of(), plans, TABLE) is None
     assert "(device: cpu)" in announcement(config_of({"device": "cpu"}), plans, TABLE)
+
+
+def test_announcement_counts_only_the_experiments_named_as_targets(monkeypatch):
+    monkeypatch.setattr(budget, "gpu_visible", lambda: False)
+    config = config_of()
+    plans = all_plans(config)
+    for targets in ([], ["all"], ["pendulum", "results/tables/table4.csv"]):
+        assert targeted(plans, targets) == (plans, "the whole DAG")
+    chosen, scope = targeted(plans, ["pendulum", "ensembles"])
+    assert {p.name for p in chosen} == {"pendulum", "ensembles.nordenfors_flinth", "ensembles.gerken_kessel"}
+    assert scope == "ensembles, pendulum"
+    pendulum = [p for p in plans if p.name == "pendulum"]
+    hours, _ = estimate_hours(read_table(TABLE), rows(pendulum))
+    line = announcement(config, pendulum, TABLE, targeted(plans, ["pendulum"])[1])
+    assert 1 < hours < 10 and f"about {hours:.1f} CPU-hours of training for pendulum " in line
+    assert f"{estimate_hours(read_table(TABLE), rows(plans))[0]:,.0f} CPU-hours" not in line
 
 
 def test_gpu_visible_agrees_with_torch(monkeypatch):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from symrep.budget import announcement
+from symrep.budget import announcement, targeted
 from symrep.codedeps import code_fingerprint
 from symrep.config import deep_merge, validate_config
 from symrep.data.availability import check_datasets
@@ -70,14 +70,26 @@ def hyperparameter_tables():
 
 def announce_cpu_budget():
     """A paper-scale run whose jobs would train on this machine's CPU starts with one line: the estimated
-    CPU time (config/budget_cpu.yaml, written by bench/dag_budget.py) and the configuration meant for one
-    CPU machine. Nothing else changes. Silent for a cluster executor (Snakemake's `nodes` is set: the jobs
+    CPU time (config/budget_cpu.yaml, written by bench/dag_budget.py) of the experiments named as targets, or
+    of the whole DAG, and the configuration meant for one CPU machine. Nothing else changes. Silent for a cluster executor (Snakemake's `nodes` is set: the jobs
     find their device on other machines) and inside jobs."""
     if not workflow.is_main_process or workflow.resource_settings.nodes is not None:
         return
-    line = announcement(config, enabled_plans(), REPO / "config" / "budget_cpu.yaml")
+    if config["scale"] != "paper":
+        return
+    plans, scope = targeted(enabled_plans(), command_line_targets())
+    line = announcement(config, plans, REPO / "config" / "budget_cpu.yaml", scope)
     if line:
         print(line, file=sys.stderr)
+
+
+def command_line_targets():
+    """The targets on Snakemake's command line, read with its own parser: the workflow is parsed before
+    Snakemake records them."""
+    from snakemake.cli import get_argument_parser
+
+    args, _ = get_argument_parser().parse_known_args(sys.argv[1:])
+    return args.targets or []
 
 
 def all_targets(wildcards):
