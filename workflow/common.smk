@@ -70,9 +70,10 @@ def hyperparameter_tables():
 
 def announce_cpu_budget():
     """A paper-scale run whose jobs would train on this machine's CPU starts with one line: the estimated
-    CPU time (config/budget_cpu.yaml, written by bench/dag_budget.py) of the experiments named as targets, or
-    of the whole DAG, and the configuration meant for one CPU machine. Nothing else changes. Silent for a cluster executor (Snakemake's `nodes` is set: the jobs
-    find their device on other machines) and inside jobs."""
+    CPU time (config/budget_cpu.yaml, written by bench/dag_budget.py) of the experiments named as targets,
+    or of the whole DAG, and the configuration meant for one CPU machine. Nothing else changes. Silent at
+    other scales (checked here to skip reading the command line), for a cluster executor (Snakemake's
+    `nodes` is set: the jobs find their device on other machines) and inside jobs."""
     if not workflow.is_main_process or workflow.resource_settings.nodes is not None:
         return
     if config["scale"] != "paper":

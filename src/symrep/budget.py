@@ -365,19 +365,21 @@ def gpu_visible() -> bool:
     )
 
 
+WHOLE_DAG = "the whole DAG"
+
+
 def targeted(plans: Iterable, targets: Iterable[str]) -> tuple[list, str]:
     """(the plans a run asks for, what they are called): those of the experiments named as its targets
-    (`snakemake pendulum inpainting`), or every plan when any target is something else (none, `all`, a file)."""
+    (`snakemake pendulum inpainting`), or every plan when any target is something else (none, `all`, a
+    file)."""
     plans, targets = list(plans), set(targets)
     experiments = {plan.name.split(".")[0] for plan in plans}
     if not targets or not targets <= experiments:
-        return plans, "the whole DAG"
+        return plans, WHOLE_DAG
     return [plan for plan in plans if plan.name.split(".")[0] in targets], ", ".join(sorted(targets))
 
 
-def announcement(
-    config: dict, plans: Iterable, table_path: str | Path, scope: str = "the whole DAG"
-) -> str | None:
+def announcement(config: dict, plans: Iterable, table_path: str | Path, scope: str = WHOLE_DAG) -> str | None:
     """The one line a paper-scale run prints when its jobs would train on the CPU; None otherwise. `scope`
     names what the plans cover (`targeted`)."""
     if config["scale"] != "paper" or config["device"] == "cuda":
@@ -396,7 +398,8 @@ def announcement(
     gap = f"; {len(missing)} rules not in the table" if missing else ""
     if left_out := unbudgeted(plans):
         gap += f"; not counted: {', '.join(left_out)}"
+    decimals = 0 if hours >= 10 else 1
     return (
-        f"symrep: paper scale on the CPU ({why}): about {hours:,.{0 if hours >= 10 else 1}f} CPU-hours of training for {scope} "
-        f"({Path(table_path).name}: one thread per job on {cpu}{gap}); {advice}"
+        f"symrep: paper scale on the CPU ({why}): about {hours:,.{decimals}f} CPU-hours of training "
+        f"for {scope} ({Path(table_path).name}: one thread per job on {cpu}{gap}); {advice}"
     )
