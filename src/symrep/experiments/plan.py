@@ -139,6 +139,10 @@ class ExperimentPlan:
                 ]
         return out
 
+    def variant_constraint(self) -> str:
+        """Wildcard constraint of a run's variant: a protocol or `common`."""
+        return one_of([*PROTOCOLS, COMMON])
+
     def variant_options(self, variant: str) -> dict:
         """The options of a variant: a `common` run's settings are those of any protocol."""
         return self.options(next(iter(self.section["protocol_options"])) if variant == COMMON else variant)

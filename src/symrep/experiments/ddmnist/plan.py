@@ -8,7 +8,7 @@ settings both protocols share (every CNN run outside C4) is trained once, under 
 
 from __future__ import annotations
 
-from symrep.experiments.plan import COMMON, ExperimentPlan, figure_files, table_files
+from symrep.experiments.plan import ExperimentPlan, figure_files, table_files
 from symrep.groups import get_group
 
 RUN_KEYS = ("latent_dim", "batch_size", "max_epochs", "patience")
@@ -77,9 +77,6 @@ class DDMNISTPlan(ExperimentPlan):
     def metrics(self) -> list[str]:
         """Every run's metrics file, once."""
         return list(dict.fromkeys(file for _, file in self.table_runs()))
-
-    def variant_constraint(self) -> str:
-        return "|".join([*self.ALLOWED["protocols"], COMMON])
 
     def figure6_noises(self) -> list[list[str]]:
         """[group, noise name] rows of Figure 6: each group once per distinct C4 noise of the protocols run."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from symrep.data.catalog import DATASETS
-from symrep.experiments.plan import COMMON, ExperimentPlan, figure_files, one_of, table_files
+from symrep.experiments.plan import ExperimentPlan, figure_files, one_of, table_files
 
 #: the table of each run
 TABLES = {"table1": "tmnist_z2", "table2": "mnist_d3", "table3": "cifar10_c4"}
@@ -106,9 +106,6 @@ class LatentPlan(ExperimentPlan):
     def variants(self, run: str) -> list[str]:
         """The distinct variants of `run` over the protocols run, in their order."""
         return list(dict.fromkeys(self.variant_of(p, run) for p in self.protocols()))
-
-    def variant_constraint(self) -> str:
-        return one_of([*self.ALLOWED["protocols"], COMMON])
 
     def train_inputs(self, wildcards) -> list[str]:
         """TMNIST's glyphs, or the raw files of the run's dataset."""

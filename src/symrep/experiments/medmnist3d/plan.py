@@ -9,7 +9,7 @@ volume, so its runs are the same under both: variant `common`.
 
 from __future__ import annotations
 
-from symrep.experiments.plan import COMMON, ExperimentPlan, table_files
+from symrep.experiments.plan import ExperimentPlan, table_files
 from symrep.groups import get_group
 
 RUN_KEYS = ("channels", "batch_size", "eval_batch_size", "max_epochs", "patience", "mixed_precision")
@@ -83,9 +83,6 @@ class MedMNIST3DPlan(ExperimentPlan):
     def metrics(self) -> list[str]:
         """Every run's metrics file, once."""
         return list(dict.fromkeys(file for _, file in self.table_runs()))
-
-    def variant_constraint(self) -> str:
-        return "|".join([*self.ALLOWED["protocols"], COMMON])
 
     def targets(self):
         return [

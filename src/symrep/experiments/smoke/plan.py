@@ -14,7 +14,7 @@ job under every protocol it serves.
 
 from __future__ import annotations
 
-from symrep.experiments.plan import COMMON, PROTOCOLS, ExperimentPlan, figure_files, table_files
+from symrep.experiments.plan import PROTOCOLS, ExperimentPlan, figure_files, table_files
 
 #: model -> (architecture, loss): "plain" = Wang et al.'s autoregressive loss; "augmented" = the main
 #: paper's: the one-step loss on a randomly quarter-turned window beside the unturned one, plus (ours)
@@ -146,9 +146,6 @@ class SmokePlan(ExperimentPlan):
     def metrics(self) -> list[str]:
         """Every run's metrics file, once."""
         return list(dict.fromkeys(file for _, file in self.table_runs()))
-
-    def variant_constraint(self) -> str:
-        return "|".join([*PROTOCOLS, COMMON])
 
     def figure_actions(self) -> list[list[str]]:
         """[protocol, action] of Figure 7's panels: the described action first (Figures 2 and 7 use it),
