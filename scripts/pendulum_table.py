@@ -7,7 +7,7 @@ from symrep.plumbing import rule_context
 
 with rule_context(snakemake):
     render(
-        list(snakemake.input.runs),
+        snakemake.params.runs,
         snakemake.input.reference,
         table_stem=Path(snakemake.output.table[0]).with_suffix(""),
         details_stem=Path(snakemake.output.details[0]).with_suffix(""),

@@ -179,7 +179,7 @@ def test_announcement_counts_only_the_experiments_named_as_targets(monkeypatch):
     pendulum = [p for p in plans if p.name == "pendulum"]
     hours, _ = estimate_hours(read_table(TABLE), rows(pendulum))
     line = announcement(config, pendulum, TABLE, targeted(plans, ["pendulum"])[1])
-    assert 1 < hours < 10 and f"about {hours:.1f} CPU-hours of training for pendulum " in line
+    assert 10 < hours < 100 and f"about {hours:.0f} CPU-hours of training for pendulum " in line
     assert f"{estimate_hours(read_table(TABLE), rows(plans))[0]:,.0f} CPU-hours" not in line
 
 

@@ -27,6 +27,7 @@ from symrep.experiments.pendulum.report import TALK_COLUMNS, table
 from symrep.experiments.pendulum.run import make_model, train_run
 from symrep.experiments.pendulum.system import SpringPendulum, initial_conditions
 from symrep.experiments.pendulum.task import DynamicsTask, learning_rate
+from symrep.experiments.plan import COMMON
 from symrep.models.common import count_parameters
 from symrep.report.claims import evaluate, load_claims
 from symrep.report.reference import reference_frame
@@ -35,7 +36,8 @@ from symrep.training import fit
 
 CONFIG = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 PAPER = CONFIG["experiments"]["pendulum"]
-DATA_SETTINGS = PendulumPlan(CONFIG).data_settings()
+DESCRIBED = PendulumPlan(CONFIG).options("described")
+DATA_SETTINGS = PendulumPlan.data_settings(DESCRIBED)
 
 
 @pytest.fixture(autouse=True)
@@ -272,10 +274,11 @@ def test_learning_rate_schedules():
 
 def test_run_settings_hold_exactly_what_defines_a_run():
     plan = PendulumPlan(CONFIG)
-    node = plan.run_settings("node", "scalars")
+    node = plan.run_settings(DESCRIBED, "node", "scalars")
     assert node["features"] == "talk" and node["rbf_centres"] == 200 and node["lr"] == 0.005
-    assert plan.run_settings("hnn", "scalars")["rbf_centres"] == 0
-    mlp = plan.run_settings("node", "mlp")
+    assert plan.run_settings(plan.options("released"), "node", "scalars")["features"] == "released"
+    assert plan.run_settings(DESCRIBED, "hnn", "scalars")["rbf_centres"] == 0
+    mlp = plan.run_settings(DESCRIBED, "node", "mlp")
     assert "features" not in mlp and "rbf_centres" not in mlp  # Scalars' options rerun only Scalars' runs
     assert mlp["architecture"] == {"hidden": 128, "hidden_layers": 3, "activation": "swish"}
     bad = {
@@ -290,6 +293,38 @@ def test_run_settings_hold_exactly_what_defines_a_run():
     }
     with pytest.raises(ConfigError, match="milestones and factors differ"):
         PendulumPlan({**CONFIG, "experiments": {"pendulum": bad}})
+
+
+def plan_with(**options):
+    """The paper plan with both protocols' option bundles replaced by `options` (name -> bundle)."""
+    section = {**PAPER, "protocol_options": {**PAPER["protocol_options"], **options}}
+    return PendulumPlan({**CONFIG, "experiments": {"pendulum": section}})
+
+
+def test_runs_and_datasets_are_shared_exactly_where_the_protocols_agree():
+    paper = PendulumPlan(CONFIG)
+    # the Hamiltonians differ: two datasets, and every run is its protocol's
+    assert {
+        paper.variant_of(p, d, m)
+        for p in ("released", "described")
+        for d in ("node", "hnn")
+        for m in ("scalars", "mlp")
+    } == {"released", "described"}
+    assert paper.data_variant("released") == "released" and len(paper.metrics()) == 2 * 4 * 5
+    # the same Hamiltonian, different features: one dataset, common MLP runs, Scalars runs per protocol
+    same_data = plan_with(released={"hamiltonian": "talk", "features": "released"})
+    assert same_data.variant_of("released", "node", "mlp") == COMMON
+    assert same_data.variant_of("released", "node", "scalars") == "released"
+    assert same_data.data_variant("released") == same_data.data_variant(COMMON) == COMMON
+    wildcards = type("W", (), {"variant": "released", "dynamics": "node", "model": "scalars"})
+    assert same_data.dataset(wildcards) == "resources/pendulum/common/trajectories.pt"
+    runs = same_data.table_runs()
+    mlp = "results/pendulum/common/hnn/mlp/seed0/metrics.json"
+    assert [p for p, f in runs if f == mlp] == ["released", "described"]  # trained once, shown under each
+    assert len(same_data.metrics()) == (2 * 2 + 2) * 5
+    # one protocol run: only its runs
+    alone = PendulumPlan({**CONFIG, "experiments": {"pendulum": {**PAPER, "protocols": ["released"]}}})
+    assert {p for p, _ in alone.table_runs()} == {"released"} and len(alone.metrics()) == 4 * 5
 
 
 TINY = {**DATA_SETTINGS, "train": 6, "val": 3, "test": 3, "horizon": 2.0, "generator_rtol": 1e-7}
@@ -382,10 +417,10 @@ def test_train_run_resumes_after_an_interruption_to_the_same_result(tiny_dataset
 # --- the table -----------------------------------------------------------------------------------------------
 
 
-def fake_runs(scalars_node=0.01):
+def fake_runs(scalars_node=0.01, protocol="released"):
     return pd.DataFrame(
         [
-            {"dynamics": d, "model": m, "seed": s, "rollout_error": base + 0.001 * s}
+            {"protocol": protocol, "dynamics": d, "model": m, "seed": s, "rollout_error": base + 0.001 * s}
             for d, m, base in (
                 ("node", "scalars", scalars_node),
                 ("node", "mlp", 0.05),
@@ -404,7 +439,16 @@ def test_table_puts_this_run_beside_the_talks_numbers_with_verdicts():
     frame, records = table(fake_runs(), REFERENCE, 0, "paper")
     assert frame["model"].tolist() == ["Scalars O(3)", "Scalars O(3)", *TALK_COLUMNS[1:5], "MLP", "MLP"]
     assert frame["source"].tolist() == ["this run", "talk", *["talk (not run here)"] * 4, "this run", "talk"]
-    assert list(frame.columns) == ["model", "source", "N-ODE", "N-ODE verdict", "HNN", "HNN verdict"]
+    assert list(frame.columns) == [
+        "model",
+        "source",
+        "protocol",
+        "N-ODE",
+        "N-ODE verdict",
+        "HNN",
+        "HNN verdict",
+    ]
+    assert frame["protocol"].tolist() == ["released", "", "", "", "", "", "released", ""]
     scalars = frame.iloc[0]
     assert scalars["N-ODE"] == f"0.011 ({np.std([0.01, 0.011, 0.012]):.3f})"
     # 0.011 (0.00082) vs 0.009 (0.001): bound 2·√(0.00082² + 0.001²) = 0.0026 ≥ 0.002
@@ -422,6 +466,19 @@ def test_table_puts_this_run_beside_the_talks_numbers_with_verdicts():
     assert len(records) == 2 and "talk (not run here)" in set(
         only_node[only_node["model"] == "MLP"]["source"]
     )
+
+
+def test_table_shows_each_protocols_rows_before_the_talks():
+    runs = pd.concat([fake_runs(), fake_runs(0.02, "described")])
+    frame, records = table(runs, REFERENCE, 0, "paper")
+    scalars = frame[frame["model"] == "Scalars O(3)"]
+    assert scalars["protocol"].tolist() == ["released", "described", ""]
+    assert scalars["source"].tolist() == ["this run", "this run", "talk"]
+    assert scalars["N-ODE"].tolist()[:2] == ["0.011 (0.001)", "0.021 (0.001)"]
+    assert len(records) == 8 and records.groupby("protocol").size().to_dict() == {
+        "described": 4,
+        "released": 4,
+    }
 
 
 @pytest.mark.parametrize(("scalars_node", "outcome"), [(0.01, "holds"), (0.06, "fails")])

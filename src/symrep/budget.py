@@ -237,31 +237,34 @@ def _inpainting(plan) -> list[Row]:
 
 
 def _pendulum(plan) -> list[Row]:
-    """One row per (dynamics, model). The validation MSE is computed at the first epoch, every `val_every`
-    epochs and at the last (in between the last one is repeated): its samples per epoch are the average."""
+    """One row per (variant, dynamics, model). The validation MSE is computed at the first epoch, every
+    `val_every` epochs and at the last (in between the last one is repeated): its samples per epoch are the
+    average."""
     sec, rows = plan.section, []
     for dynamics in sec["dynamics"]:
         for model in sec["models"]:
-            s = plan.train_settings(SimpleNamespace(dynamics=dynamics, model=model))
-            epochs, every = s["epochs"], s["val_every"]
-            validated = {0, epochs - 1} | {e for e in range(epochs) if (e + 1) % every == 0}
-            name = f"{dynamics}/{model}"
-            rows.append(
-                Row(
-                    "pendulum",
-                    "pendulum_train",
-                    name,
-                    f"pendulum_train/{name}",
-                    len(plan.seeds),
-                    len(plan.seeds),
-                    epochs,
-                    epochs,
-                    _steps(sec["train"], s["batch_size"]),
-                    sec["val"] * len(validated) / epochs,
-                    s,
-                    {"data": plan.data_settings()},
+            for variant in _variants(plan, {"dynamics": dynamics, "model": model}):
+                wildcards = SimpleNamespace(variant=variant, dynamics=dynamics, model=model)
+                s = plan.train_settings(wildcards)
+                epochs, every = s["epochs"], s["val_every"]
+                validated = {0, epochs - 1} | {e for e in range(epochs) if (e + 1) % every == 0}
+                name = f"{variant}/{dynamics}/{model}"
+                rows.append(
+                    Row(
+                        "pendulum",
+                        "pendulum_train",
+                        name,
+                        f"pendulum_train/{name}",
+                        len(plan.seeds),
+                        len(plan.seeds),
+                        epochs,
+                        epochs,
+                        _steps(sec["train"], s["batch_size"]),
+                        sec["val"] * len(validated) / epochs,
+                        s,
+                        {"data": plan.dataset_settings(wildcards)},
+                    )
                 )
-            )
     return rows
 
 

@@ -7,12 +7,13 @@ from pathlib import Path
 import pandas as pd
 
 from symrep.files import read_json, write_csv
-from symrep.report.aggregate import aggregate, mean_std_cells, metrics_frame
+from symrep.report.aggregate import aggregate, mean_std_cells
 from symrep.report.beside import PAPER, PAPER_ONLY, beside
 from symrep.report.reference import citation, reference_frame
 from symrep.report.tables import write_table
 
 METHODS = {"node": "N-ODE", "hnn": "HNN"}
+SECOND_SPRING = {"talk": "½k2, the talk's formula", "released": "k2 without ½, the released code's"}
 MODELS = {"scalars": "Scalars O(3)", "mlp": "MLP"}
 #: the talk's model columns, in its order: the table's rows
 TALK_COLUMNS = ["Scalars O(3)", "EMLP O(2)", "EMLP SO(2)", "EMLP D2", "EMLP D6", "MLP"]
@@ -35,13 +36,31 @@ RUN_COLUMNS = [
 ]
 
 
+def collect(run_files: list[tuple[str, str | Path]]) -> pd.DataFrame:
+    """One row per [protocol, metrics file] (the plan's `table_runs`; a common run under each protocol): the
+    protocol, the run's variant, its metrics, the Hamiltonian of its data and (Scalars) its features."""
+    rows = []
+    for protocol, file in run_files:
+        m = read_json(file)
+        rows.append(
+            {
+                "protocol": protocol,
+                "variant": Path(file).parts[-5],
+                **{k: m[k] for k in RUN_COLUMNS},
+                "hamiltonian": m["hamiltonian"],
+                "features": m["settings"].get("features", ""),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def table(
     runs: pd.DataFrame, reference: pd.DataFrame, ddof: int, scale: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(the table as rendered, its verdict records): a row per model (the talk's columns), per method this
-    run's rollout error with its verdict (kind "rmse": a relative RMS error, whose σ floors at 1 % of the
-    talk's value), then the talk's row; the EMLP rows are the talk's numbers only."""
-    stats = aggregate(runs, ["dynamics", "model"], ["rollout_error"], ddof)
+    """(the table as rendered, its verdict records): per model (the talk's columns) and protocol, per method
+    this run's rollout error with its verdict (kind "rmse": a relative RMS error, whose σ floors at 1 % of
+    the talk's value), then the talk's row; the EMLP rows are the talk's numbers only."""
+    stats = aggregate(runs, ["protocol", "dynamics", "model"], ["rollout_error"], ddof)
     published = {(r.method, r.model): r for r in reference.itertuples()}
     cells = []
     for r in stats.itertuples():
@@ -50,7 +69,7 @@ def table(
         cells.append(
             {
                 "model": model,
-                "protocol": "",
+                "protocol": r.protocol,
                 "column": method,
                 "kind": "rmse",
                 "run_mean": r.rollout_error_mean,
@@ -80,7 +99,7 @@ def table(
         digits=3,
     )
     talk = {PAPER: "talk", PAPER_ONLY: NOT_RUN}
-    return frame.drop(columns="protocol").replace({"source": talk}), records
+    return frame.replace({"source": talk}), records
 
 
 def details_table(runs: pd.DataFrame, ddof: int) -> pd.DataFrame:
@@ -96,9 +115,10 @@ def details_table(runs: pd.DataFrame, ddof: int) -> pd.DataFrame:
         "test_seconds",
         "test_solver_steps",
     ]
-    stats = aggregate(runs, ["dynamics", "model"], values, ddof)
+    stats = aggregate(runs, ["protocol", "dynamics", "model"], values, ddof)
     return pd.DataFrame(
         {
+            "protocol": stats["protocol"],
             "method": stats["dynamics"].map(METHODS),
             "model": stats["model"].map(MODELS),
             "seeds": stats["n"],
@@ -116,16 +136,24 @@ def details_table(runs: pd.DataFrame, ddof: int) -> pd.DataFrame:
     )
 
 
-def _protocol(metrics_files: list[str | Path]) -> str:
-    settings = [read_json(f)["settings"] for f in metrics_files]
-    first = settings[0]
-    features = sorted({s["features"] for s in settings if "features" in s})
-    text = f"{first['epochs']} epochs, batch {first['batch_size']}, solver rtol {first['rtol']:g}"
-    return text + (f"; Scalars features: {'/'.join(features)}" if features else "")
+def _settings_note(metrics_file: str | Path) -> str:
+    """The training settings every run shares (read from one run)."""
+    s = read_json(metrics_file)["settings"]
+    return f"{s['epochs']} epochs, batch {s['batch_size']}, solver rtol {s['rtol']:g}"
+
+
+def _protocol_notes(runs: pd.DataFrame) -> list[str]:
+    """Per protocol, the Hamiltonian its trajectories come from and the Scalars features it trains."""
+    notes = []
+    for protocol, group in runs.groupby("protocol", sort=False):
+        springs = "; ".join(SECOND_SPRING[h] for h in sorted(set(group["hamiltonian"])))
+        features = "/".join(sorted(set(group["features"]) - {""})) or "none (no Scalars run)"
+        notes.append(f"protocol {protocol}: second spring {springs}; Scalars features {features}.")
+    return notes
 
 
 def render(
-    metrics_files: list[str | Path],
+    run_files: list[tuple[str, str | Path]],
     reference: str | Path,
     *,
     table_stem: str | Path,
@@ -135,12 +163,16 @@ def render(
     scale: str,
     ddof: int,
 ) -> None:
-    runs = metrics_frame(metrics_files, RUN_COLUMNS)
+    runs = collect(run_files)
     write_csv(runs_csv, runs)
-    hamiltonian = "/".join(sorted({read_json(f)["hamiltonian"] for f in metrics_files}))
     seeds = ", ".join(map(str, sorted(runs["seed"].unique())))
     spread = f"mean ± std over seeds {seeds} (std with ddof={ddof})"
-    protocol = _protocol(metrics_files)
+    settings = _settings_note(run_files[0][1])
+    protocols = [
+        *_protocol_notes(runs),
+        "protocol: released = the code behind the talk's numbers, described = the talk's formulas "
+        "(docs/pendulum.md, Protocols).",
+    ]
     frame, records = table(runs, reference_frame(reference), ddof, scale)
     write_csv(verdicts_csv, records)
     write_table(
@@ -150,8 +182,8 @@ def render(
         scale=scale,
         notes=[
             f"'this run': geometric mean over test systems and the horizon's times of the relative state "
-            f"error (the released code's metric), final weights; {spread}; {protocol}; trajectories of "
-            f"the {hamiltonian} Hamiltonian.",
+            f"error (the released code's metric), final weights; {spread}; {settings}.",
+            *protocols,
             "verdict: reproduced when |this run − talk| ≤ 2·√(σ_run² + σ_talk²), each σ at least 1 % of the "
             "talk's value; at a scale other than paper 'not comparable' (computed, in brackets). Per-cell "
             "numbers: results/verdicts/pendulum.csv.",
@@ -167,7 +199,8 @@ def render(
         title="Double pendulum: rollout error, errors and effort per model.",
         scale=scale,
         notes=[
-            f"{spread}; {protocol}.",
+            f"{spread}; {settings}.",
+            *protocols,
             "Test chunk MSE: the training loss on the test systems' first chunk; relative error at the "
             "horizon: |z_pred - z_true| / |z_true| at the last time, mean over systems; O(3) equivariance "
             "error: max |F(Qz, Qg) - Q F(z, g)| / max |F(z, g)| of the learned vector field on the test "
