@@ -21,7 +21,7 @@ from symrep.experiments.pendulum.metrics import (
     rotate_state,
 )
 from symrep.experiments.pendulum.models import Dynamics, PlainMLP, Scalars, scalars, vectors
-from symrep.experiments.pendulum.ode import StepLimitError, odeint
+from symrep.experiments.pendulum.ode import StepLimitError, odeint, odeint_adjoint
 from symrep.experiments.pendulum.plan import PendulumPlan
 from symrep.experiments.pendulum.report import TALK_COLUMNS, table
 from symrep.experiments.pendulum.run import make_model, train_run
@@ -153,6 +153,47 @@ def test_odeint_is_differentiable_and_stops_on_blow_up():
         odeint(lambda z, t: z**2, torch.ones(1, 1), [0.0, 2.0], rtol=1e-6, atol=1e-9, max_steps=500)
 
 
+class Growth(torch.nn.Module):
+    """dz/dt = r·z with a learnable rate r."""
+
+    def __init__(self, rate):
+        super().__init__()
+        self.rate = torch.nn.Parameter(torch.tensor(rate, dtype=torch.float64))
+
+    def forward(self, z, t=0.0):
+        return self.rate * z
+
+
+def test_adjoint_gradients_are_the_analytic_ones():
+    """z(t) = z0·e^{rt}; L = z(1) + 2·z(2): dL/dr = z0·(e^r + 4e^{2r}), dL/dz0 = e^r + 2e^{2r}."""
+    f, z0 = Growth(0.5), torch.full((1, 1), 3.0, dtype=torch.float64, requires_grad=True)
+    zs = odeint_adjoint(f, z0, [0.0, 1.0, 2.0], rtol=1e-10, atol=1e-12)
+    (zs[0, 1, 0] + 2 * zs[0, 2, 0]).backward()
+    e1, e2 = math.exp(0.5), math.exp(1.0)
+    assert math.isclose(float(zs[0, 2, 0].detach()), 3 * e2, rel_tol=1e-8)
+    assert math.isclose(float(f.rate.grad), 3 * (e1 + 4 * e2), rel_tol=1e-7)
+    assert math.isclose(float(z0.grad), e1 + 2 * e2, rel_tol=1e-7)
+
+
+@pytest.mark.parametrize("kind", ["node", "hnn"])
+def test_adjoint_gradients_agree_with_backpropagation_at_a_tight_tolerance(kind):
+    """Both differentiate the same solution of a smooth field (HNN: through its double backpropagation):
+    at rtol 1e-9 their gradients agree."""
+    torch.manual_seed(0)
+    model = Dynamics(Scalars(kind, "released", 8, 2, "swish")).double()
+    z0 = states(6).double()
+
+    def gradients(solver):
+        model.zero_grad()
+        solver(model, z0, [0.0, 0.2, 0.4], rtol=1e-9, atol=1e-12).pow(2).mean().backward()
+        return torch.cat(
+            [p.new_zeros(p.numel()) if p.grad is None else p.grad.flatten() for p in model.parameters()]
+        )
+
+    exact = gradients(odeint)
+    assert float((gradients(odeint_adjoint) - exact).norm() / exact.norm()) < 1e-6
+
+
 # --- the models ----------------------------------------------------------------------------------------------
 
 
@@ -276,6 +317,8 @@ def test_run_settings_hold_exactly_what_defines_a_run():
     plan = PendulumPlan(CONFIG)
     node = plan.run_settings(DESCRIBED, "node", "scalars")
     assert node["features"] == "talk" and node["rbf_centres"] == 200 and node["lr"] == 0.005
+    assert "gradients" not in node  # backpropagation: the settings of the runs made before the option
+    assert plan.run_settings({**DESCRIBED, "gradients": "adjoint"}, "node", "mlp")["gradients"] == "adjoint"
     assert plan.run_settings(plan.options("released"), "node", "scalars")["features"] == "released"
     assert plan.run_settings(DESCRIBED, "hnn", "scalars")["rbf_centres"] == 0
     mlp = plan.run_settings(DESCRIBED, "node", "mlp")
@@ -360,10 +403,13 @@ def tiny_settings(dynamics, model):
     return settings
 
 
-@pytest.mark.parametrize("dynamics", ["node", "hnn"])
-def test_training_reduces_the_chunk_loss(tiny_dataset, dynamics):
+@pytest.mark.parametrize(
+    ("dynamics", "gradients"), [("node", "backprop"), ("hnn", "backprop"), ("hnn", "adjoint")]
+)
+def test_training_reduces_the_chunk_loss(tiny_dataset, dynamics, gradients):
     data = torch.load(tiny_dataset, weights_only=True)
     settings = {**tiny_settings(dynamics, "scalars"), "epochs": 30, "milestones": [], "factors": []}
+    settings["gradients"] = gradients
     torch.manual_seed(0)
     task = DynamicsTask(make_model(settings, data["train"][:, 0]), data, settings)
     rng = torch.Generator().manual_seed(0)

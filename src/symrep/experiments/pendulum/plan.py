@@ -38,6 +38,7 @@ class PendulumPlan(ExperimentPlan):
         "hamiltonian": ("talk", "released"),
         "features": ("talk", "released"),
         "activation": ("relu", "swish"),
+        "gradients": ("backprop", "adjoint"),
     }
     DATASET = "resources/pendulum/{variant}/trajectories.pt"
     RUN = "results/pendulum/{variant}/{dynamics}/{model}/seed{seed}"
@@ -60,7 +61,8 @@ class PendulumPlan(ExperimentPlan):
     @staticmethod
     def run_settings(options: dict, dynamics: str, model: str) -> dict:
         """Exactly what defines one (dynamics, model) run besides its dataset: `features` and the radial
-        basis only for Scalars."""
+        basis only for Scalars; `gradients` only when adjoint (the runs made before the option existed
+        backpropagated, and keep their settings)."""
         settings = {
             "dynamics": dynamics,
             "model": model,
@@ -68,6 +70,8 @@ class PendulumPlan(ExperimentPlan):
             **options["hyperparameters"][dynamics][model],
             **{key: options[key] for key in RUN_KEYS},
         }
+        if options["gradients"] != "backprop":
+            settings["gradients"] = options["gradients"]
         if model == "scalars":
             settings["features"] = options["features"]
             settings["rbf_centres"] = options["rbf_centres"][dynamics]

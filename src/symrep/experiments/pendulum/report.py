@@ -13,8 +13,8 @@ from symrep.report.reference import citation, reference_frame
 from symrep.report.tables import write_table
 
 METHODS = {"node": "N-ODE", "hnn": "HNN"}
-SECOND_SPRING = {"talk": "½k2, the talk's formula", "released": "k2 without ½, the released code's"}
 MODELS = {"scalars": "Scalars O(3)", "mlp": "MLP"}
+SECOND_SPRING = {"talk": "½k2, the talk's formula", "released": "k2 without ½, the released code's"}
 #: the talk's model columns, in its order: the table's rows
 TALK_COLUMNS = ["Scalars O(3)", "EMLP O(2)", "EMLP SO(2)", "EMLP D2", "EMLP D6", "MLP"]
 NOT_RUN = "talk (not run here)"  # the EMLP rows: the talk's numbers, no run of this pipeline

@@ -4,6 +4,8 @@ One step integrates the model's dynamics from the first state of each chunk of t
 times (dopri5 at the settings' rtol/atol) and takes Adam's step on the MSE between the predicted and true
 chunk (every state and coordinate, the first included). The learning rate is piecewise constant: `lr`
 times `factors[i]` from epoch `milestones[i]` on (the released Scalars scripts; constant for the MLPs).
+The gradient backpropagates through the solver's steps, or (`gradients: adjoint`) comes from the adjoint
+ODE as JAX's `odeint` computes it for the released code.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import torch
 
 from symrep.experiments.pendulum.models import Dynamics
-from symrep.experiments.pendulum.ode import odeint
+from symrep.experiments.pendulum.ode import odeint, odeint_adjoint
 
 
 def learning_rate(settings: dict, epoch: int) -> float:
@@ -36,7 +38,9 @@ class DynamicsTask:
 
     def rollout(self, z0: torch.Tensor, times: torch.Tensor, stats: dict | None = None) -> torch.Tensor:
         s = self.settings
-        return odeint(self.model, z0, times, rtol=s["rtol"], atol=s["atol"], stats=stats)
+        adjoint = s.get("gradients") == "adjoint" and torch.is_grad_enabled()
+        solve = odeint_adjoint if adjoint else odeint
+        return solve(self.model, z0, times, rtol=s["rtol"], atol=s["atol"], stats=stats)
 
     def chunk_mse(self, chunks: torch.Tensor, stats: dict | None = None) -> torch.Tensor:
         return (self.rollout(chunks[:, 0], self.times, stats) - chunks).pow(2).mean()
