@@ -2,6 +2,7 @@
 Scalars-O(3) models' equivariance, the rollout error, one training job end to end, and the table."""
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,15 @@ from symrep.experiments.pendulum.metrics import (
     rollout_error,
     rotate_state,
 )
-from symrep.experiments.pendulum.models import Dynamics, PlainMLP, Scalars, scalars, vectors
+from symrep.experiments.pendulum.models import (
+    NEGLIGIBLE,
+    Dynamics,
+    PlainMLP,
+    RadialBasis,
+    Scalars,
+    scalars,
+    vectors,
+)
 from symrep.experiments.pendulum.ode import StepLimitError, odeint, odeint_adjoint
 from symrep.experiments.pendulum.plan import PendulumPlan
 from symrep.experiments.pendulum.report import TALK_COLUMNS, table
@@ -283,6 +292,33 @@ def test_radial_basis_spans_the_training_scalars():
     assert math.isclose(float(rbf.mu[0]), float(s.min()), rel_tol=1e-6)
     assert math.isclose(float(rbf.mu[-1]), float(s.max()), rel_tol=1e-6) and len(rbf.mu) == 7
     assert math.isclose(rbf.gamma, 2 * float(s.max() - s.min()) / 6, rel_tol=1e-6)
+
+
+def radial_layer(dtype=torch.float64):
+    torch.manual_seed(0)
+    return RadialBasis(5, -3.0, 3.0).to(dtype), torch.nn.Linear(2 * 5, 4, dtype=dtype)
+
+
+def test_radial_basis_layer_is_the_linear_layer_of_the_gaussians():
+    """Values and first and second derivatives of the fused layer are those of exp(-γ(s - μ)²) → Linear,
+    except that Gaussians ≤ NEGLIGIBLE are exactly 0 (the scalar 12 is far from every centre)."""
+    rbf, layer = radial_layer()
+    s = torch.tensor([[0.3, -1.2], [2.5, 0.1], [12.0, -0.7]], dtype=torch.float64, requires_grad=True)
+    plain = torch.exp(-rbf.gamma * (s[..., None] - rbf.mu) ** 2).flatten(1)
+    assert 0 < float(plain[2, :5].detach().max()) <= NEGLIGIBLE
+    torch.testing.assert_close(rbf(s, layer), layer(plain * (plain > NEGLIGIBLE)))
+    inputs = (s, layer.weight, layer.bias)
+    call = lambda s, w, b: rbf(s, SimpleNamespace(weight=w, bias=b))  # noqa: E731
+    assert torch.autograd.gradcheck(call, inputs) and torch.autograd.gradgradcheck(call, inputs)
+
+
+def test_radial_basis_layer_stores_only_the_scalars_for_backward():
+    rbf, layer = radial_layer(torch.float32)
+    s = torch.randn(500, 2, requires_grad=True)
+    saved = []
+    with torch.autograd.graph.saved_tensors_hooks(lambda t: saved.append(t.shape) or t, lambda t: t):
+        rbf(s, layer).sum().backward()
+    assert [shape for shape in saved if shape[0] == 500] == [s.shape]  # not the (500, 10) Gaussians
 
 
 # --- metric, schedule, training ------------------------------------------------------------------------------

@@ -15,7 +15,11 @@ when g turns with the state (a passive symmetry; g defaults to (0, 0, -1) as in 
 
 Optionally each scalar is expanded in Gaussian radial basis functions before the MLP (ScalarEMLP's N-ODE:
 200 centres spread evenly between the smallest and largest scalar of the training states, and the code's
-width parameter γ = 2(max - min)/(centres - 1) in exp(-γ(s - μ)²)).
+width parameter γ = 2(max - min)/(centres - 1) in exp(-γ(s - μ)²)). Gaussians below `NEGLIGIBLE` (float32's normal
+range ends at 1.2e-38) are exactly 0: more than half of them are, and CPUs compute exp slowly there (XLA's CPU
+backend, under the released code, flushes such values to zero too). The expansion and the first linear layer
+form one autograd function that recomputes the expansion in the backward pass instead of storing it
+(6,000 features per state and solver stage; `bench/pendulum_radial.py`).
 
 The MLP baseline (EMLP's `MLPode`/`MLPH`) reads the 12 coordinates of z directly.
 """
@@ -24,10 +28,15 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn import functional
 
 ACTIVATIONS = {"relu": nn.ReLU, "swish": nn.SiLU}
 FEATURE_SETS = ("talk", "released")
 GRAVITY = (0.0, 0.0, -1.0)
+EXPONENT_FLOOR, NEGLIGIBLE = (
+    -87.0,
+    1.7e-38,
+)  # exponents clamped there; Gaussians ≤ NEGLIGIBLE (> exp(-87)) are 0
 
 
 def linear(n_in: int, n_out: int) -> nn.Linear:
@@ -91,16 +100,45 @@ N_SCALARS = {"talk": 15, "released": 30}
 N_BASIS = {"talk": 5, "released": 6}
 
 
+def gaussians(diff: torch.Tensor, gamma: float) -> torch.Tensor:
+    """exp(-γ·diff²), 0 where ≤ NEGLIGIBLE; in place on fresh tensors unless a graph is being recorded."""
+    if torch.is_grad_enabled():  # a double backward differentiates through this
+        return functional.threshold((diff.square() * -gamma).clamp(min=EXPONENT_FLOOR).exp(), NEGLIGIBLE, 0.0)
+    return functional.threshold_(
+        diff.square().mul_(-gamma).clamp_(min=EXPONENT_FLOOR).exp_(), NEGLIGIBLE, 0.0
+    )
+
+
+class _RadialLinear(torch.autograd.Function):
+    """Linear(weight, bias) of the Gaussians of s (batch, n) at centres mu (centres,), flattened scalar-major;
+    only s is saved: the backward pass recomputes the Gaussians."""
+
+    @staticmethod
+    def forward(ctx, s, mu, gamma, weight, bias):
+        ctx.save_for_backward(s, mu, weight)
+        ctx.gamma = gamma
+        return torch.addmm(bias, gaussians(s[..., None] - mu, gamma).flatten(1), weight.t())
+
+    @staticmethod
+    def backward(ctx, grad):
+        s, mu, weight = ctx.saved_tensors
+        diff = s[..., None] - mu
+        phi = gaussians(diff, ctx.gamma)
+        grad_s = ((grad @ weight).view_as(phi) * phi * diff).sum(-1) * (-2 * ctx.gamma)
+        return grad_s, None, None, grad.t() @ phi.flatten(1), grad.sum(0)
+
+
 class RadialBasis(nn.Module):
-    """Each scalar s ↦ exp(-γ(s - μ_k)²) for k = 1..centres (fixed centres, not trained)."""
+    """Each scalar s ↦ exp(-γ(s - μ_k)²) for k = 1..centres (fixed centres, not trained), fed to a linear
+    layer: `forward(s, layer)` = layer(Gaussians of s)."""
 
     def __init__(self, centres: int, low: float, high: float):
         super().__init__()
         self.register_buffer("mu", torch.linspace(low, high, centres))
         self.gamma = 2 * (high - low) / (centres - 1)
 
-    def forward(self, s: torch.Tensor) -> torch.Tensor:
-        return torch.exp(-self.gamma * (s[..., None] - self.mu) ** 2).flatten(1)
+    def forward(self, s: torch.Tensor, layer: nn.Linear) -> torch.Tensor:
+        return _RadialLinear.apply(s, self.mu, self.gamma, layer.weight, layer.bias)
 
 
 class Scalars(nn.Module):
@@ -124,17 +162,20 @@ class Scalars(nn.Module):
         self.net = mlp(n_in, n_out, hidden, hidden_layers, activation)
         self.register_buffer("gravity", torch.tensor(GRAVITY))
 
-    def invariants(self, z: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    def invariant_net(self, z: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """The MLP on the invariant scalars of z (through the radial basis when there is one)."""
         s = scalars(vectors(z), g, self.features)
-        return self.rbf(s) if self.rbf is not None else s
+        if self.rbf is None:
+            return self.net(s)
+        return self.net[1:](self.rbf(s, self.net[0]))
 
     def hamiltonian(self, z: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
-        return self.net(self.invariants(z, self.gravity if g is None else g)).squeeze(-1)
+        return self.invariant_net(z, self.gravity if g is None else g).squeeze(-1)
 
     def field(self, z: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
         """The equivariant vector field Σ_u f_{a,u}·u (ODE models)."""
         g = self.gravity if g is None else g
-        coefficients = self.net(self.invariants(z, g)).unflatten(-1, (4, N_BASIS[self.features]))
+        coefficients = self.invariant_net(z, g).unflatten(-1, (4, N_BASIS[self.features]))
         return (coefficients @ basis(vectors(z), g, self.features)).flatten(1)
 
 
