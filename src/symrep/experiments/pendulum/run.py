@@ -7,6 +7,7 @@ true one, scored by the rollout error (`metrics.rollout_error`).
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import time
 
@@ -22,6 +23,19 @@ from symrep.training import EarlyStopping, fit
 
 log = logging.getLogger(__name__)
 EQUIVARIANCE_STREAM = 1  # the random orthogonal matrix of the equivariance check
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+
+
+def keep_freed_memory() -> None:
+    """Have glibc keep freed memory for reuse: by default it hands the megabytes of each solver stage's
+    tensors back to the system and page-faults them in again at the next stage (a fifth of a Scalars
+    N-ODE epoch's CPU time; `bench/pendulum_radial.py`). No-op where the C library is not glibc."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)
+    libc.mallopt(M_MMAP_THRESHOLD, 1 << 25)
 
 
 def make_model(settings: dict, train_z0: torch.Tensor) -> Dynamics:
@@ -63,6 +77,7 @@ def test(task: DynamicsTask, data: dict, seed: int) -> dict:
 def train_run(job: RunJob) -> dict:
     """Train `job.settings`' model on the dataset, test it; write metrics, history and weights."""
     settings, seed = job.settings, job.seed
+    keep_freed_memory()
     device, rng = start_run(job)
     data = torch.load(job.inputs["dataset"][0], weights_only=True)
     data = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in data.items()}
