@@ -70,7 +70,6 @@ def measure(config: str, protocol: str, variant: str, epochs: int) -> dict:
             result["user"] += (after.user - cpu.user) / epochs
             result["sys"] += (after.system - cpu.system) / epochs
             result["steps"] += record["solver_steps"] / epochs
-    result["features"] = settings["features"]
     return result
 
 

@@ -16,8 +16,8 @@ when g turns with the state (a passive symmetry; g defaults to (0, 0, -1) as in 
 Optionally each scalar is expanded in Gaussian radial basis functions before the MLP (ScalarEMLP's N-ODE:
 200 centres spread evenly between the smallest and largest scalar of the training states, and the code's
 width parameter γ = 2(max - min)/(centres - 1) in exp(-γ(s - μ)²)). Gaussians below `NEGLIGIBLE` (float32's normal
-range ends at 1.2e-38) are exactly 0: more than half of them are, and CPUs compute exp slowly there (XLA's CPU
-backend, under the released code, flushes such values to zero too). The expansion and the first linear layer
+range ends at 1.2e-38) are exactly 0: more than half of them are, and CPUs compute exp slowly there (JAX's CPU
+backend flushes such values to zero too). The expansion and the first linear layer
 form one autograd function that recomputes the expansion in the backward pass instead of storing it
 (6,000 features per state and solver stage; `bench/pendulum_radial.py`).
 
@@ -33,10 +33,8 @@ from torch.nn import functional
 ACTIVATIONS = {"relu": nn.ReLU, "swish": nn.SiLU}
 FEATURE_SETS = ("talk", "released")
 GRAVITY = (0.0, 0.0, -1.0)
-EXPONENT_FLOOR, NEGLIGIBLE = (
-    -87.0,
-    1.7e-38,
-)  # exponents clamped there; Gaussians ≤ NEGLIGIBLE (> exp(-87)) are 0
+EXPONENT_FLOOR = -87.0  # the Gaussians' exponents are clamped here ...
+NEGLIGIBLE = 1.7e-38  # ... and Gaussians at or below this (> exp(-87)) are set to 0
 
 
 def linear(n_in: int, n_out: int) -> nn.Linear:

@@ -28,7 +28,7 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (mallo
 
 def keep_freed_memory() -> None:
     """Have glibc keep freed memory for reuse: by default it hands the megabytes of each solver stage's
-    tensors back to the system and page-faults them in again at the next stage (a fifth of a Scalars
+    tensors back to the system and page-faults them in again at the next stage (a sixth of a Scalars
     N-ODE epoch's CPU time; `bench/pendulum_radial.py`). No-op where the C library is not glibc."""
     try:
         libc = ctypes.CDLL("libc.so.6")
