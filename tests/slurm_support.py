@@ -25,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 CLUSTER_SCRIPT = REPO / "tools" / "slurm_cluster.sh"
 SLURM_PROFILE = REPO / "profiles" / "slurm"
 LOCAL_PARTITION = os.environ.get("SYMREP_SLURM_LOCAL_PARTITION", "debug")
+GPUS_ENV = "SYMREP_SLURM_LOCAL_GPUS"
 # Test jobs are named <prefix>_<run uuid>, so they can be told apart from other users' jobs.
 JOBNAME_PREFIX = "symrep_test"
 # Set (e.g. by .ci/run) to make "cannot start SLURM" a failure instead of a skip.
@@ -53,12 +54,17 @@ class SnakemakeTimeout(AssertionError):
 
 
 def cluster_script(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run tools/slurm_cluster.sh. Unless SYMREP_SLURM_LOCAL_GPUS says otherwise, the test cluster
+    has a fake GPU per CPU: every training rule asks for a GPU, and with the script's default of one
+    they would run one at a time (bench/slurm_gpus.py)."""
+    gpus = os.environ.get(GPUS_ENV) or str(os.cpu_count() or 1)
     return subprocess.run(
         ["bash", str(CLUSTER_SCRIPT), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
+        env={**os.environ, GPUS_ENV: gpus},
     )
 
 
