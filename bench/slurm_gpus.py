@@ -2,7 +2,7 @@
 
 The training rules ask SLURM for a GPU, so on a node with one fake GPU they run one at a time, however
 many CPUs the node has. For each GPU count the bench (re)starts tools/slurm_cluster.sh with
-SYMREP_SLURM_LOCAL_GPUS set, runs Snakemake on the targets (default: the whole .test DAG) from a clean
+that many fake GPUs, runs Snakemake on the targets (default: the whole .test DAG) from a clean
 copy of .test/config, and prints the wall time, the SLURM jobs and the most GPU jobs that ran at once
 (from scontrol's start and end times). Needs root, like the SLURM tests.
 
@@ -12,7 +12,6 @@ copy of .test/config, and prints the wall time, the SLURM jobs and the most GPU 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
@@ -22,9 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from slurm_support import GPUS_ENV, LOCAL_PARTITION, run_snakemake, scontrol_job, start_cluster  # noqa: E402
-
-LOCAL_ENV = {"SYMREP_SLURM_PARTITION": LOCAL_PARTITION, "SYMREP_SLURM_ACCOUNT": None}
+from slurm_support import LOCAL_ENV, run_snakemake, scontrol_job, start_cluster  # noqa: E402
 
 
 def most_at_once(intervals: list[tuple[datetime, datetime]]) -> int:
@@ -38,8 +35,7 @@ def most_at_once(intervals: list[tuple[datetime, datetime]]) -> int:
 
 
 def measure(gpus: int, targets: list[str], timeout_s: float) -> dict:
-    os.environ[GPUS_ENV] = str(gpus)
-    problem = start_cluster()
+    problem = start_cluster(gpus)
     if problem is not None:
         sys.exit(f"the local SLURM cluster cannot run: {problem}")
     with tempfile.TemporaryDirectory(prefix=f"slurm_gpus{gpus}_") as tmp:
@@ -71,15 +67,10 @@ def main() -> None:
     parser.add_argument("--targets", nargs="*", default=[])
     parser.add_argument("--timeout", type=float, default=1800)
     args = parser.parse_args()
-    previous = os.environ.get(GPUS_ENV)
     try:
         results = {gpus: measure(gpus, args.targets, args.timeout) for gpus in args.gpus}
     finally:
-        if previous is None:
-            os.environ.pop(GPUS_ENV, None)
-        else:
-            os.environ[GPUS_ENV] = previous
-        start_cluster()  # back to what the environment asks for (the tests: a fake GPU per CPU)
+        start_cluster()  # back to the tests' configuration
     print(f"targets: {' '.join(args.targets) or 'the whole .test DAG'}")
     print("fake GPUs | wall s | SLURM jobs | GPU jobs | GPU jobs at once")
     for gpus, r in results.items():

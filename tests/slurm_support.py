@@ -26,6 +26,10 @@ CLUSTER_SCRIPT = REPO / "tools" / "slurm_cluster.sh"
 SLURM_PROFILE = REPO / "profiles" / "slurm"
 LOCAL_PARTITION = os.environ.get("SYMREP_SLURM_LOCAL_PARTITION", "debug")
 GPUS_ENV = "SYMREP_SLURM_LOCAL_GPUS"
+# What a user of the local cluster sets for profiles/slurm: its partition, and no account at all.
+ACCOUNT_ENV = "SYMREP_SLURM_ACCOUNT"
+PARTITION_ENV = "SYMREP_SLURM_PARTITION"
+LOCAL_ENV = {PARTITION_ENV: LOCAL_PARTITION, ACCOUNT_ENV: None}
 # Test jobs are named <prefix>_<run uuid>, so they can be told apart from other users' jobs.
 JOBNAME_PREFIX = "symrep_test"
 # Set (e.g. by .ci/run) to make "cannot start SLURM" a failure instead of a skip.
@@ -53,29 +57,30 @@ class SnakemakeTimeout(AssertionError):
     """Snakemake did not finish within its time limit."""
 
 
-def cluster_script(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    """Run tools/slurm_cluster.sh. Unless SYMREP_SLURM_LOCAL_GPUS says otherwise, the test cluster
-    has a fake GPU per CPU: every training rule asks for a GPU, and with the script's default of one
-    they would run one at a time (bench/slurm_gpus.py)."""
-    gpus = os.environ.get(GPUS_ENV) or str(os.cpu_count() or 1)
+def cluster_script(*args: str, timeout: float = 600, gpus: int | None = None) -> subprocess.CompletedProcess:
+    env = None if gpus is None else {**os.environ, GPUS_ENV: str(gpus)}
     return subprocess.run(
         ["bash", str(CLUSTER_SCRIPT), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
-        env={**os.environ, GPUS_ENV: gpus},
+        env=env,
     )
 
 
-def start_cluster() -> str | None:
-    """Start (or confirm) the local cluster; return why it cannot run, or None."""
+def start_cluster(gpus: int | None = None) -> str | None:
+    """Start (or confirm) the local cluster; return why it cannot run, or None. Its fake GPUs: `gpus`,
+    else SYMREP_SLURM_LOCAL_GPUS, else one per CPU (every training rule asks for a GPU, and behind the
+    script's default of one they would run one at a time: bench/slurm_gpus.py)."""
+    if gpus is None and not os.environ.get(GPUS_ENV):  # a set variable reaches the script as it is
+        gpus = os.cpu_count() or 1
     if os.geteuid() != 0:
         return "the local SLURM cluster needs root (it installs packages, starts daemons)"
     if not (shutil.which("slurmctld") or shutil.which("apt-get")):
         return "SLURM is not installed and there is no apt-get to install it"
     try:
-        proc = cluster_script("start")
+        proc = cluster_script("start", gpus=gpus)
     except subprocess.TimeoutExpired:
         return "tools/slurm_cluster.sh start did not finish within 600 s"
     if proc.returncode != 0:

@@ -17,8 +17,11 @@ from pathlib import Path
 import pytest
 from conftest import TEST_DIR
 from slurm_support import (
+    ACCOUNT_ENV,
     CLUSTER_SCRIPT,
+    LOCAL_ENV,
     LOCAL_PARTITION,
+    PARTITION_ENV,
     REPO,
     REQUIRE_ENV,
     SLURM_PROFILE,
@@ -35,10 +38,6 @@ from slurm_support import (
 )
 
 TOY = REPO / "tests" / "slurm_toy"
-ACCOUNT_ENV = "SYMREP_SLURM_ACCOUNT"
-PARTITION_ENV = "SYMREP_SLURM_PARTITION"
-# What a user of the local cluster sets: its partition, and no account at all.
-LOCAL_ENV = {PARTITION_ENV: LOCAL_PARTITION, ACCOUNT_ENV: None}
 
 
 @pytest.fixture
