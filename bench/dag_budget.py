@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _steps import LEVERS_IN_CODE, Timing, guard_row, time_row
 
 from symrep.budget import EXPERIMENTS, Row, all_plans, rows
-from symrep.config import deep_merge, validate_config
+from symrep.config import layered_config
 from symrep.plumbing import atomic_path
 from symrep.runtime import resolve_device
 
@@ -69,15 +69,6 @@ LEVERS = (
     ),
     ("H", "drop per-epoch work that feeds no result", "not implemented: changes the recorded histories", "–"),
 )
-
-
-def load_config(files: list[str]) -> dict:
-    """config/config.yaml with each file layered over it (as the Snakefile does), validated."""
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    for file in files:
-        config = deep_merge(config, yaml.safe_load(Path(file).read_text()))
-    validate_config(config, REPO / "config" / "schemas" / "config.schema.yaml")
-    return config
 
 
 def commit() -> str:
@@ -301,7 +292,7 @@ def main() -> int:
     device = resolve_device(args.device)
     if args.members is None and device.type != "cuda":
         args.members = 2
-    config = load_config(args.configfile)
+    config = layered_config(REPO, args.configfile)
     all_rows = rows(all_plans(config))
     key_rows: dict[str, Row] = {}  # each timing key with its first row
     for row in all_rows:

@@ -30,9 +30,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _steps import LEVERS_IN_CODE, host_syncs, time_row, trained_state
-from dag_budget import commit, device_name, load_config
+from dag_budget import REPO, commit, device_name
 
 from symrep.budget import Row, all_plans, rows
+from symrep.config import layered_config
 from symrep.runtime import resolve_device
 
 NAMES = {
@@ -69,7 +70,7 @@ def main() -> int:
     if device.type == "cuda":
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     keys: dict[str, Row] = {}
-    for row in rows(all_plans(load_config(args.configfile))):
+    for row in rows(all_plans(layered_config(REPO, args.configfile))):
         if not args.only or any(text in row.timing for text in args.only):
             keys.setdefault(row.timing, row)
     print(

@@ -295,3 +295,29 @@ def test_gpu_check_script_parses_and_refuses_what_it_cannot_do():
     if not torch.cuda.is_available():
         refused = run_script()
         assert refused.returncode == 2 and "no CUDA device" in refused.stderr
+
+
+# --- bench/budget_vs_runs.py ----------------------------------------------------------------------------
+
+
+def test_budget_vs_runs_puts_recorded_cpu_beside_the_estimate(tmp_path):
+    """Rows with benchmark files are listed with the mean recorded CPU time and its ratio to the estimate;
+    rows without are left out; a directory without any is an error."""
+    row = next(r for r in paper_rows() if r.timing == "pendulum_train/released/node/mlp")
+    timing = read_table(TABLE)["timings"][row.timing]
+    estimate = row.hours(timing["step_s"], timing["val_sample_s"]) * 3600 / row.jobs
+    (tmp_path / "pendulum").mkdir()
+    for seed, cpu in ((0, 0.5 * estimate), (1, 2.5 * estimate)):
+        tsv = tmp_path / "pendulum" / f"released_node_mlp_seed{seed}.tsv"
+        tsv.write_text(f"s\th:m:s\tmax_rss\tcpu_time\n{cpu + 5:.2f}\t0:00:01\t100.0\t{cpu:.2f}\n")
+    command = [sys.executable, str(REPO / "bench" / "budget_vs_runs.py"), str(tmp_path)]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, output(result)
+    listed = [line for line in result.stdout.splitlines() if line.startswith("| pendulum_train")]
+    assert listed == [
+        f"| pendulum_train released/node/mlp | 2 | {estimate:,.0f} | {1.5 * estimate:,.0f} "
+        f"({0.5 * estimate:,.0f}–{2.5 * estimate:,.0f}) | {1.5 * estimate + 5:,.0f} | 1.50 |"
+    ]
+    assert "(1.50x)" in result.stdout
+    empty = subprocess.run(command[:2] + [str(tmp_path / "none")], cwd=REPO, capture_output=True, text=True)
+    assert empty.returncode == 1 and "no benchmark file" in empty.stderr
