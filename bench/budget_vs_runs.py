@@ -17,8 +17,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from symrep.budget import all_plans, read_table, rows
-from symrep.config import layered_config
+from symrep.budget import all_plans, layered_config, read_table, rows
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -43,8 +43,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _steps import LEVERS_IN_CODE, Timing, guard_row, time_row
 
-from symrep.budget import EXPERIMENTS, Row, all_plans, rows
-from symrep.config import layered_config
+from symrep.budget import EXPERIMENTS, Row, all_plans, layered_config, rows
 from symrep.plumbing import atomic_path
 from symrep.runtime import resolve_device
 

@@ -32,8 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _steps import LEVERS_IN_CODE, host_syncs, time_row, trained_state
 from dag_budget import REPO, commit, device_name
 
-from symrep.budget import Row, all_plans, rows
-from symrep.config import layered_config
+from symrep.budget import Row, all_plans, layered_config, rows
 from symrep.runtime import resolve_device
 
 NAMES = {

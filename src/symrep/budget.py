@@ -19,6 +19,8 @@ from types import SimpleNamespace
 
 import yaml
 
+from symrep.config import deep_merge, validate_config
+
 #: published split sizes of the datasets the training rules read (medmnist.INFO for MedMNIST3D)
 SPLIT_SIZES = {
     "mnist": {"train": 60_000, "test": 10_000},
@@ -320,6 +322,16 @@ def plan_classes() -> list[type]:
     return sorted(
         found.values(), key=lambda cls: (order.index(cls.name) if cls.name in order else len(order), cls.name)
     )
+
+
+def layered_config(repo: str | Path, files: list[str]) -> dict:
+    """`repo`'s config/config.yaml with each file layered over it, validated (as the Snakefile builds it)."""
+    repo = Path(repo)
+    config = yaml.safe_load((repo / "config" / "config.yaml").read_text())
+    for file in files:
+        config = deep_merge(config, yaml.safe_load(Path(file).read_text()))
+    validate_config(config, repo / "config" / "schemas" / "config.schema.yaml")
+    return config
 
 
 def all_plans(config: dict) -> list:

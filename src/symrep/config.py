@@ -25,16 +25,6 @@ def deep_merge(base: dict, override: dict) -> dict:
     return merged
 
 
-def layered_config(repo: str | Path, files: list[str]) -> dict:
-    """`repo`'s config/config.yaml with each file layered over it, validated (as the Snakefile builds it)."""
-    repo = Path(repo)
-    config = yaml.safe_load((repo / "config" / "config.yaml").read_text())
-    for file in files:
-        config = deep_merge(config, yaml.safe_load(Path(file).read_text()))
-    validate_config(config, repo / "config" / "schemas" / "config.schema.yaml")
-    return config
-
-
 def validate_config(config: dict, schema_file: str | Path) -> None:
     """Check `config` against the JSON schema (relative `$ref`s resolve beside it); raise one ConfigError
     naming each offending key and what is wrong with it."""
