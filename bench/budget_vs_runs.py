@@ -26,7 +26,8 @@ def recorded(files: list[Path], column: str) -> list[float]:
     """One value of `column` per benchmark file (its last line: Snakemake writes one per repeat)."""
     values = []
     for file in files:
-        lines = list(csv.DictReader(file.open(), delimiter="\t"))
+        with file.open() as handle:
+            lines = list(csv.DictReader(handle, delimiter="\t"))
         values.append(float(lines[-1][column]))
     return values
 
