@@ -302,8 +302,8 @@ def _inpainting(row: Row, device: torch.device, members: int | None) -> Built:
 
 def _pendulum(row: Row, device: torch.device, members: int | None) -> Built:
     """Chunks of real trajectories drawn as the job's (the experiment's own generator: a chunk anywhere on
-    each system's horizon), one batch of them per epoch. Not the first chunks only: their states span a
-    narrower range, and the released Scalars N-ODE's steps on them took 5.8-8.2 s against 3.0-3.3."""
+    each system's horizon), one batch of them per epoch. Not the first chunks only: on their narrower range
+    of states the Scalars N-ODE's steps cost about twice the job's (docs/performance.md)."""
     from symrep.experiments.pendulum.data import build_dataset
     from symrep.experiments.pendulum.run import make_model
     from symrep.experiments.pendulum.task import DynamicsTask
